@@ -1,0 +1,658 @@
+"""The user-facing estimator: fit on paired video/EEG, generate EEG for videos."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mne
+import numpy as np
+import pandas as pd
+import torch
+from mne.utils import logger, verbose, warn
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from . import _inputs
+from ._raw import clips_to_raw
+from ._version import __version__
+from .utils._checks import _check_option, _check_positive, _validate_type
+from .utils._fileio import atomic_path
+
+EMOTION_EVENT_ID = {"negative": 1, "neutral": 2, "positive": 3}
+UNKNOWN_SUBJECT = "unknown"
+_FORMAT = "mne-video2eeg-generator"
+
+
+def _resolve_device(device) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={str(device)!r} was asked for but torch sees no CUDA device. "
+            'Use device="cpu" or device="auto".'
+        )
+    return device
+
+
+def _torch_generator(random_state, device) -> torch.Generator:
+    seed = (
+        int(np.random.default_rng(random_state).integers(2**63 - 1))
+        if not isinstance(random_state, np.random.Generator)
+        else int(random_state.integers(2**63 - 1))
+    )
+    gen = torch.Generator(device=device)
+    gen.manual_seed(seed)
+    return gen
+
+
+def _montage_tensors(info) -> dict | None:
+    """Channel and fiducial positions (head frame) as tensors, for checkpoints."""
+    montage = info.get_montage()
+    if montage is None:
+        return None
+    pos = montage.get_positions()
+    if any(pos[k] is None for k in ("nasion", "lpa", "rpa")):
+        return None
+    return {
+        "ch_pos": torch.tensor(np.array([pos["ch_pos"][c] for c in info.ch_names])),
+        **{
+            k: torch.tensor(np.asarray(pos[k], float)) for k in ("nasion", "lpa", "rpa")
+        },
+    }
+
+
+class Video2EEGGenerator(BaseEstimator):
+    """Generate EEG for videos with an SPGN graph network inside a diffusion model.
+
+    The method of Video2EEG-SPGN-Diffusion: video features (one token per
+    frame, with its time in seconds) and the subject condition a denoising
+    diffusion model whose network is a graph network over the electrodes
+    (electrode-distance and signal-correlation graphs, spatial graph attention,
+    adversarial self-play fusion, graph data augmentation). Training uses the
+    DDPM cosine schedule; sampling uses DDIM or DPM-Solver++ with few steps.
+
+    Parameters
+    ----------
+    hidden : int
+        Width of the network (channels per electrode token).
+    depth : int
+        Number of SPGN blocks.
+    patch_size : int
+        EEG samples per time token.
+    n_train_timesteps : int
+        Diffusion steps of the training schedule (the paper: 1000).
+    n_inference_steps : int
+        Sampling steps (the paper: 50).
+    sampler : "ddim" | "dpmsolver" | "ddpm"
+        Sampling scheduler (diffusers).
+    guidance_scale : float
+        Classifier-free guidance scale; 1 = plain conditional sampling.
+    prediction_type : "epsilon" | "v_prediction"
+        What the network predicts.
+    spatial_attention, self_play, graph_da : bool
+        Ablation switches of the SPGN parts.
+    graphs : tuple of str
+        Which graphs the SPGN uses: ``"electrode"`` and/or ``"signal"``.
+    cond_drop_prob : float
+        Probability of dropping the conditioning in training (needed for
+        classifier-free guidance).
+    n_epochs, batch_size, learning_rate, weight_decay, ema_decay : float | int
+        Training length and optimiser settings (AdamW with EMA weights).
+    sfreq : float
+        Sampling frequency the model works at (EEG is resampled to it).
+    device : str
+        ``"auto"`` (CUDA if available), ``"cpu"`` or ``"cuda"``.
+    random_state : int | None
+        Seed for weights, batching and noise (a local generator).
+    verbose : bool | str | int | None
+        Default verbosity of ``fit``/``generate``.
+
+    Attributes
+    ----------
+    info_ : mne.Info
+        Channels, sampling frequency and montage of the training EEG.
+    graphs_ : dict of str to ndarray
+        The electrode (E-Graph) and signal (S-Graph) adjacencies used.
+    subjects_ : list of str
+        Training subjects (their embeddings can be asked for in ``generate``).
+    emotions_ : list of str
+        Emotion labels seen in training.
+    history_ : list of dict
+        Per-epoch training losses (diffusion and self-play game).
+    module_ : torch.nn.Module
+        The trained diffusion model (EMA weights).
+    """
+
+    def __init__(
+        self,
+        *,
+        hidden: int = 64,
+        depth: int = 2,
+        patch_size: int = 20,
+        n_train_timesteps: int = 1000,
+        n_inference_steps: int = 50,
+        sampler: str = "ddim",
+        guidance_scale: float = 1.0,
+        prediction_type: str = "epsilon",
+        spatial_attention: bool = True,
+        self_play: bool = True,
+        graph_da: bool = True,
+        graphs: tuple[str, ...] = ("electrode", "signal"),
+        cond_drop_prob: float = 0.1,
+        n_epochs: int = 100,
+        batch_size: int = 32,
+        learning_rate: float = 2e-3,
+        weight_decay: float = 1e-4,
+        ema_decay: float = 0.995,
+        sfreq: float = 200.0,
+        device: str = "auto",
+        random_state=None,
+        verbose=None,
+    ):
+        self.hidden = hidden
+        self.depth = depth
+        self.patch_size = patch_size
+        self.n_train_timesteps = n_train_timesteps
+        self.n_inference_steps = n_inference_steps
+        self.sampler = sampler
+        self.guidance_scale = guidance_scale
+        self.prediction_type = prediction_type
+        self.spatial_attention = spatial_attention
+        self.self_play = self_play
+        self.graph_da = graph_da
+        self.graphs = graphs
+        self.cond_drop_prob = cond_drop_prob
+        self.n_epochs = n_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.ema_decay = ema_decay
+        self.sfreq = sfreq
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def _check_params(self):
+        _check_positive(self.hidden, "hidden", integer=True)
+        _check_positive(self.depth, "depth", integer=True)
+        _check_positive(self.patch_size, "patch_size", integer=True)
+        _check_positive(self.n_train_timesteps, "n_train_timesteps", integer=True)
+        _check_positive(self.n_inference_steps, "n_inference_steps", integer=True)
+        _check_option("sampler", self.sampler, ("ddim", "dpmsolver", "ddpm"))
+        _check_option(
+            "prediction_type", self.prediction_type, ("epsilon", "v_prediction")
+        )
+        _check_positive(self.guidance_scale, "guidance_scale")
+        _check_positive(self.n_epochs, "n_epochs", integer=True)
+        _check_positive(self.batch_size, "batch_size", integer=True)
+        _check_positive(self.learning_rate, "learning_rate")
+        _check_positive(self.sfreq, "sfreq")
+        graphs = tuple(self.graphs)
+        if not graphs or any(g not in ("electrode", "signal") for g in graphs):
+            raise ValueError(
+                "graphs must be a non-empty subset of ('electrode', 'signal'), got "
+                f"{self.graphs!r}."
+            )
+        return graphs
+
+    @verbose
+    def fit(self, X, y, *, verbose=None) -> Video2EEGGenerator:
+        """Learn how the EEG in ``y`` responds to the videos in ``X``.
+
+        Parameters
+        ----------
+        X : xarray.DataArray, dims (video, frame, feature)
+            Video features from :func:`mne_video2eeg.extract_video_features`.
+        y : mne.Epochs
+            Clip epochs (Volts) with ``metadata`` columns ``video`` (matching
+            ``X["video"]``), ``subject`` and ``emotion``. Epochs at another
+            sampling frequency are resampled to ``sfreq``.
+        %(verbose)s
+
+        Returns
+        -------
+        self : Video2EEGGenerator
+            The fitted generator.
+        """
+        from ._training import train_diffusion
+        from .graphs import make_electrode_graph, make_signal_graph
+        from .preprocessing import apply_channel_scale, fit_channel_scale
+
+        graph_names = self._check_params()
+        X = _inputs.check_features(X)
+        md = _inputs.check_epochs(y)
+        rows = _inputs.match_videos(X, md["video"])
+        epochs = self._prepare_eeg(y, fitting=True)
+        data = epochs.get_data()  # Volts, (n_epochs, n_channels, n_times)
+        mean, std = fit_channel_scale(data)
+        self.scale_ = {"mean": mean, "std": std}
+        x0 = apply_channel_scale(data, mean, std).astype(np.float32)
+
+        self.info_ = epochs.info.copy()
+        self.n_times_ = data.shape[-1]
+        self.feature_names_ = [str(f) for f in X["feature"].values]
+        self.n_features_in_ = len(self.feature_names_)
+        self.feature_attrs_ = {
+            k: (v if isinstance(v, str | int | float) else str(v))
+            for k, v in X.attrs.items()
+        }
+        fmean, fstd = _inputs.feature_stats(X.isel(video=np.unique(rows)))
+        self.feature_scale_ = {"mean": fmean, "std": fstd}
+        tokens = _inputs.standardise_features(X, fmean, fstd)
+        self.feature_times_ = tokens.times
+
+        self.subjects_ = sorted(md["subject"].unique())
+        self.emotions_ = sorted(md["emotion"].unique())
+        self.video_emotions_ = dict(zip(md["video"], md["emotion"], strict=True))
+        electrode = make_electrode_graph(self.info_)
+        signal = make_signal_graph(data, sfreq=self.info_["sfreq"])
+        self.graphs_ = {"electrode": electrode, "signal": signal}
+
+        device = _resolve_device(self.device)
+        self.device_ = device
+        self.module_config_ = self._module_config(graph_names)
+        gen = _torch_generator(self.random_state, "cpu")
+        torch_state = torch.random.fork_rng(devices=[])  # weights init: local seed
+        with torch_state:
+            torch.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))
+            module = self._make_module(self.module_config_, self.graphs_)
+        subject_index = {s: k for k, s in enumerate(self.subjects_)}
+        tensors = {
+            "x0": torch.from_numpy(x0),
+            "video": torch.from_numpy(tokens.values[rows]),
+            "video_mask": torch.from_numpy(tokens.mask[rows]),
+            "subject": torch.tensor([subject_index[s] for s in md["subject"]]),
+        }
+        logger.info(
+            f"Fitting on {len(x0)} clips x {x0.shape[1]} channels x "
+            f"{x0.shape[2]} samples, {len(self.subjects_)} subject(s), "
+            f"{tokens.values.shape[1]} frames x {self.n_features_in_} features "
+            f"per video, on {device}"
+        )
+        self.history_, self.module_ = train_diffusion(
+            module,
+            tensors,
+            video_time=torch.from_numpy(tokens.times),
+            n_epochs=self.n_epochs,
+            batch_size=self.batch_size,
+            lr=self.learning_rate,
+            weight_decay=self.weight_decay,
+            ema_decay=self.ema_decay,
+            generator=gen,
+            device=device,
+        )
+        return self
+
+    def _prepare_eeg(self, y, *, fitting: bool):
+        """Pick EEG and resample to the working rate (warn when resampling)."""
+        picks = mne.pick_types(y.info, eeg=True, exclude=())
+        if len(picks) == 0:
+            raise ValueError("y has no EEG channel; the generator models EEG only.")
+        epochs = y.copy().pick(picks)
+        missing = [
+            ch["ch_name"]
+            for ch in epochs.info["chs"]
+            if not np.isfinite(ch["loc"][:3]).all() or not np.any(ch["loc"][:3])
+        ]
+        if missing:
+            raise ValueError(
+                f"Channel(s) {missing[:10]} have no position. Set a montage first, "
+                "e.g. epochs.set_montage(mne_video2eeg.make_seed_montage())."
+            )
+        data = epochs.get_data(copy=False)
+        bad = ~np.isfinite(data).all(axis=(0, 2))
+        if bad.any():
+            names = [epochs.ch_names[k] for k in np.flatnonzero(bad)]
+            raise ValueError(f"Channel(s) {names} contain NaN or Inf values.")
+        if not np.isclose(epochs.info["sfreq"], self.sfreq):
+            warn(
+                f"EEG sampled at {epochs.info['sfreq']} Hz is resampled to the "
+                f"model's sfreq={self.sfreq} Hz."
+            )
+            epochs = epochs.copy().load_data().resample(self.sfreq, verbose=False)
+        return epochs
+
+    def _module_config(self, graph_names) -> dict:
+        from .montage import SEED_OCCIPITAL_CH_NAMES
+
+        occipital = [
+            k
+            for k, name in enumerate(self.info_.ch_names)
+            if name.upper() in SEED_OCCIPITAL_CH_NAMES or name.upper().startswith("O")
+        ]
+        return {
+            "n_channels": len(self.info_.ch_names),
+            "n_times": int(self.n_times_),
+            "sfreq": float(self.info_["sfreq"]),
+            "n_video_features": int(self.n_features_in_),
+            "n_subjects": len(self.subjects_),
+            "occipital_idx": occipital,
+            "hidden": int(self.hidden),
+            "depth": int(self.depth),
+            "patch_size": int(self.patch_size),
+            "use_graphs": list(graph_names),
+            "spatial_attention": bool(self.spatial_attention),
+            "self_play": bool(self.self_play),
+            "graph_da": bool(self.graph_da),
+            "cond_drop_prob": float(self.cond_drop_prob),
+            "prediction_type": self.prediction_type,
+            "n_train_timesteps": int(self.n_train_timesteps),
+        }
+
+    @staticmethod
+    def _make_module(config: dict, graphs: dict):
+        from .nn.diffusion import VideoEEGDiffusion
+
+        return VideoEEGDiffusion(graphs=graphs, **config)
+
+    # ------------------------------------------------------------- generate
+    def _check_generate_features(self, X):
+        X = _inputs.check_features(X)
+        names = [str(f) for f in X["feature"].values]
+        if names != self.feature_names_:
+            raise ValueError(
+                f"X has {len(names)} features {names[:4]}..., but the generator was "
+                f"fitted on {self.n_features_in_} features "
+                f"{self.feature_names_[:4]}... (encoder "
+                f"{self.feature_attrs_.get('encoder', '?')!r}). Extract features "
+                "with the same encoder and settings as for fit."
+            )
+        return X
+
+    def _subject_index(self, subject) -> tuple[int, str]:
+        if subject is None:
+            return len(self.subjects_), UNKNOWN_SUBJECT
+        subject = str(subject)
+        if subject not in self.subjects_:
+            raise ValueError(
+                f"Unknown subject {subject!r}: the generator knows subjects "
+                f"{self.subjects_}. Pass one of them, or subject=None for the "
+                "population ('unknown subject') embedding."
+            )
+        return self.subjects_.index(subject), subject
+
+    def _emotions_for(self, ids, emotion) -> list[str]:
+        if emotion is None:
+            return [self.video_emotions_.get(v, "neutral") for v in ids]
+        if isinstance(emotion, str):
+            return [emotion] * len(ids)
+        if isinstance(emotion, dict | pd.Series):
+            emotion = dict(emotion)
+            missing = [v for v in ids if v not in emotion]
+            if missing:
+                raise ValueError(f"emotion= has no label for video(s) {missing[:5]}.")
+            return [str(emotion[v]) for v in ids]
+        raise TypeError(
+            "emotion must be None, a str, or a dict/Series mapping video id to "
+            f"emotion, got {type(emotion).__name__}."
+        )
+
+    @verbose
+    def generate(
+        self,
+        X,
+        *,
+        subject: str | None = None,
+        n_samples: int = 1,
+        emotion=None,
+        batch_size: int = 64,
+        random_state=None,
+        verbose=None,
+    ) -> mne.EpochsArray:
+        """Generate EEG clips for the videos in ``X``.
+
+        Parameters
+        ----------
+        X : xarray.DataArray, dims (video, frame, feature)
+            Features of the videos, from the same encoder as in ``fit``.
+        subject : str | None
+            A training subject to condition on; None uses the learned
+            "unknown subject" (population) embedding.
+        n_samples : int
+            Independent samples per video.
+        emotion : str | dict | None
+            Emotion label(s) for the output. None uses each video's label from
+            training when known, else ``"neutral"``.
+        batch_size : int
+            Clips denoised together (memory is bounded by it, not by the
+            number of videos).
+        random_state : int | None
+            Seed of the sampling noise; None draws from ``self.random_state``'s
+            stream anew on each call.
+        %(verbose)s
+
+        Returns
+        -------
+        epochs : mne.EpochsArray
+            Generated EEG in Volts with the training channels and montage,
+            ``metadata`` (video, subject, emotion, sample) and ``event_id``
+            keyed by emotion. Epochs are ordered video-major.
+        """
+        from ._training import sample_batched
+        from .preprocessing import invert_channel_scale
+
+        check_is_fitted(self, "module_")
+        X = self._check_generate_features(X)
+        n_samples = _check_positive(n_samples, "n_samples", integer=True)
+        batch_size = _check_positive(batch_size, "batch_size", integer=True)
+        subj_idx, subj_label = self._subject_index(subject)
+        tokens = _inputs.standardise_features(
+            X, self.feature_scale_["mean"], self.feature_scale_["std"]
+        )
+        ids = tokens.ids
+        emotions = self._emotions_for(ids, emotion)
+        rep = np.repeat(np.arange(len(ids)), n_samples)
+        cond = {
+            "video": torch.from_numpy(tokens.values[rep]),
+            "video_mask": torch.from_numpy(tokens.mask[rep]),
+            "subject": torch.full((len(rep),), subj_idx, dtype=torch.long),
+        }
+        if random_state is None:
+            random_state = self.random_state if not hasattr(self, "_n_calls") else None
+        gen = _torch_generator(random_state, "cpu")
+        x = sample_batched(
+            self.module_,
+            cond,
+            video_time=torch.from_numpy(tokens.times),
+            batch_size=batch_size,
+            n_steps=self.n_inference_steps,
+            sampler=self.sampler,
+            guidance_scale=self.guidance_scale,
+            generator=gen,
+            device=self.device_,
+        )
+        self._n_calls = getattr(self, "_n_calls", 0) + 1
+        data = invert_channel_scale(
+            x.numpy().astype(np.float64), self.scale_["mean"], self.scale_["std"]
+        )
+        metadata = pd.DataFrame(
+            {
+                "video": [ids[k] for k in rep],
+                "subject": subj_label,
+                "emotion": [emotions[k] for k in rep],
+                "sample": np.tile(np.arange(n_samples), len(ids)),
+            }
+        )
+        event_id = dict(EMOTION_EVENT_ID)
+        for emo in sorted(set(metadata["emotion"]) - set(event_id)):
+            event_id[emo] = max(event_id.values()) + 1
+        events = np.column_stack(
+            [
+                np.arange(len(rep)) * self.n_times_,
+                np.zeros(len(rep), int),
+                [event_id[e] for e in metadata["emotion"]],
+            ]
+        )
+        event_id = {k: v for k, v in event_id.items() if v in set(events[:, 2])}
+        return mne.EpochsArray(
+            data,
+            self.info_.copy(),
+            events=events,
+            tmin=0.0,
+            event_id=event_id,
+            metadata=metadata,
+            verbose=False,
+        )
+
+    def generate_raw(self, X, *, gap: float = 0.0, **kwargs) -> mne.io.RawArray:
+        """Generate clips and lay them end to end as continuous Raw.
+
+        Takes the arguments of :meth:`generate`; each clip becomes an
+        annotation whose description is its emotion and whose ``extras``
+        hold the video id, subject and sample (see :func:`clips_to_raw`).
+
+        Returns
+        -------
+        raw : mne.io.RawArray
+            Continuous generated EEG in Volts with annotations.
+        """
+        return clips_to_raw(self.generate(X, **kwargs), gap=gap)
+
+    # ------------------------------------------------------------ save/load
+    def save(self, fname, *, overwrite: bool = False) -> Path:
+        """Save the fitted generator (state dict + JSON config), atomically.
+
+        Parameters
+        ----------
+        fname : path-like
+            Checkpoint file to write (conventionally ``*.pt``).
+        overwrite : bool
+            Replace an existing file; with False an existing file is never
+            touched.
+
+        Returns
+        -------
+        fname : pathlib.Path
+            The written file.
+        """
+        check_is_fitted(self, "module_")
+        _validate_type(fname, "path-like", "fname")
+        fname = Path(fname).expanduser()
+        if fname.exists() and not overwrite:
+            raise FileExistsError(f"{fname} exists; pass overwrite=True to replace it.")
+        info = self.info_
+        fitted = {
+            "ch_names": list(info.ch_names),
+            "sfreq": float(info["sfreq"]),
+            "montage": _montage_tensors(info),
+            "n_times": int(self.n_times_),
+            "feature_names": list(self.feature_names_),
+            "feature_attrs": json.dumps(self.feature_attrs_, default=str),
+            "feature_times": torch.from_numpy(np.asarray(self.feature_times_)),
+            "feature_mean": torch.from_numpy(self.feature_scale_["mean"]),
+            "feature_std": torch.from_numpy(self.feature_scale_["std"]),
+            "scale_mean": torch.from_numpy(self.scale_["mean"]),
+            "scale_std": torch.from_numpy(self.scale_["std"]),
+            "subjects": list(self.subjects_),
+            "emotions": list(self.emotions_),
+            "video_emotions": dict(self.video_emotions_),
+            "graphs": {k: torch.from_numpy(v) for k, v in self.graphs_.items()},
+            "history": json.dumps(self.history_, default=float),
+        }
+        payload = {
+            "format": _FORMAT,
+            "version": __version__,
+            "params": json.dumps(self.get_params(deep=False), default=repr),
+            "module_config": json.dumps(self.module_config_),
+            "fitted": fitted,
+            "state_dict": {k: v.cpu() for k, v in self.module_.state_dict().items()},
+        }
+        with atomic_path(fname) as tmp:
+            torch.save(payload, tmp)
+        return fname
+
+
+def read_generator(fname, *, device: str = "auto") -> Video2EEGGenerator:
+    """Read a generator saved with :meth:`Video2EEGGenerator.save`.
+
+    The file is loaded with ``torch.load(weights_only=True)``: it can hold
+    tensors and plain containers only, so loading never executes code.
+
+    Parameters
+    ----------
+    fname : path-like
+        The checkpoint file.
+    device : str
+        Where to put the model (``"auto"``, ``"cpu"``, ``"cuda"``).
+
+    Returns
+    -------
+    generator : Video2EEGGenerator
+        The fitted generator.
+    """
+    import pickle
+
+    _validate_type(fname, "path-like", "fname")
+    fname = Path(fname).expanduser()
+    if not fname.is_file():
+        raise FileNotFoundError(f"No generator file at {fname}.")
+    try:
+        payload = torch.load(fname, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as err:
+        raise ValueError(
+            f"{fname} is not a readable mne-video2eeg generator file (it may be "
+            "corrupt, truncated, or a pickle holding code, which is refused for "
+            f"safety): {str(err).splitlines()[0][:200]}"
+        ) from None
+    if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
+        raise ValueError(
+            f"{fname} is not an mne-video2eeg generator file (no "
+            f"{_FORMAT!r} marker). Save generators with Video2EEGGenerator.save()."
+        )
+    if payload.get("version") != __version__:
+        raise ValueError(
+            f"{fname} was written by mne-video2eeg {payload.get('version')}, this is "
+            f"{__version__}; refit the generator, or install version "
+            f"{payload.get('version')} to read it."
+        )
+    params = json.loads(payload["params"])
+    params["graphs"] = tuple(params["graphs"])
+    params["device"] = device
+    gen = Video2EEGGenerator(**params)
+    fitted = payload["fitted"]
+    info = mne.create_info(fitted["ch_names"], fitted["sfreq"], ch_types="eeg")
+    montage = fitted.get("montage")
+    if montage is not None:
+        info.set_montage(
+            mne.channels.make_dig_montage(
+                ch_pos=dict(
+                    zip(fitted["ch_names"], montage["ch_pos"].numpy(), strict=True)
+                ),
+                **{k: montage[k].numpy() for k in ("nasion", "lpa", "rpa")},
+                coord_frame="head",
+            )
+        )
+    gen.info_ = info
+    gen.n_times_ = int(fitted["n_times"])
+    gen.feature_names_ = list(fitted["feature_names"])
+    gen.n_features_in_ = len(gen.feature_names_)
+    gen.feature_attrs_ = json.loads(fitted["feature_attrs"])
+    gen.feature_times_ = fitted["feature_times"].numpy()
+    gen.feature_scale_ = {
+        "mean": fitted["feature_mean"].numpy(),
+        "std": fitted["feature_std"].numpy(),
+    }
+    gen.scale_ = {
+        "mean": fitted["scale_mean"].numpy(),
+        "std": fitted["scale_std"].numpy(),
+    }
+    gen.subjects_ = list(fitted["subjects"])
+    gen.emotions_ = list(fitted["emotions"])
+    gen.video_emotions_ = dict(fitted["video_emotions"])
+    gen.graphs_ = {k: v.numpy() for k, v in fitted["graphs"].items()}
+    gen.history_ = json.loads(fitted["history"])
+    gen.module_config_ = json.loads(payload["module_config"])
+    gen.device_ = _resolve_device(device)
+    module = gen._make_module(gen.module_config_, gen.graphs_)
+    try:
+        module.load_state_dict(payload["state_dict"])
+    except RuntimeError as err:
+        raise ValueError(
+            f"The weights in {fname} do not fit the model its configuration "
+            f"describes (tampered or mismatched file): {str(err)[:300]}"
+        ) from None
+    gen.module_ = module.to(gen.device_).eval()
+    return gen
