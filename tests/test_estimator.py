@@ -1,0 +1,218 @@
+import pickle
+
+import mne
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import xarray as xr
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from mne_video2eeg import (
+    Video2EEGGenerator,
+    make_seed_montage,
+    read_generator,
+)
+
+CHANNELS = ["FZ", "CZ", "PZ", "C3", "C4", "P3", "P4", "POZ", "O1", "OZ", "O2", "CB1"]
+SFREQ, N_TIMES = 100.0, 100
+TINY = dict(
+    hidden=16,
+    depth=1,
+    patch_size=10,
+    n_epochs=3,
+    batch_size=8,
+    n_inference_steps=5,
+    sfreq=SFREQ,
+    device="cpu",
+    random_state=0,
+)
+
+
+def _features(n_videos, rng, *, n_frames=10, n_features=4, prefix="v"):
+    return xr.DataArray(
+        rng.standard_normal((n_videos, n_frames, n_features)),
+        dims=("video", "frame", "feature"),
+        coords={
+            "video": [f"{prefix}{k:02d}.avi" for k in range(n_videos)],
+            "time": ("frame", np.arange(n_frames) / 10.0),
+            "feature": [f"f{k}" for k in range(n_features)],
+        },
+        attrs={"encoder": "lowlevel", "fps": 10.0},
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    rng = np.random.default_rng(0)
+    feats = _features(6, rng)
+    info = mne.create_info(CHANNELS, SFREQ, "eeg")
+    info.set_montage(make_seed_montage())
+    rows, data = [], []
+    emotions = ["negative", "neutral", "positive"]
+    for subject in ("01", "02"):
+        for k, vid in enumerate(feats["video"].values):
+            lum = np.repeat(feats.values[k, :, 0], N_TIMES // 10)
+            clip = rng.standard_normal((len(CHANNELS), N_TIMES)) * 5e-6
+            clip[-4:] += lum * 10e-6  # occipital channels follow the video
+            data.append(clip)
+            rows.append(dict(video=str(vid), subject=subject, emotion=emotions[k % 3]))
+    md = pd.DataFrame(rows)
+    events = np.column_stack(
+        [np.arange(len(md)) * N_TIMES, np.zeros(len(md), int), np.ones(len(md), int)]
+    )
+    epochs = mne.EpochsArray(np.array(data), info, events, metadata=md, verbose=False)
+    gen = Video2EEGGenerator(**TINY).fit(feats, epochs)
+    return feats, epochs, gen
+
+
+def test_sklearn_api():
+    gen = Video2EEGGenerator(**TINY)
+    params = gen.get_params()
+    assert params["hidden"] == 16 and params["n_train_timesteps"] == 1000
+    twin = clone(gen)
+    assert twin.get_params() == params
+    twin.set_params(hidden=8)
+    assert twin.hidden == 8 and gen.hidden == 16
+    with pytest.raises(NotFittedError):
+        gen.generate(_features(2, np.random.default_rng(0)))
+
+
+def test_fit_sets_attributes(tiny):
+    feats, epochs, gen = tiny
+    assert gen.info_.ch_names == CHANNELS
+    assert gen.subjects_ == ["01", "02"]
+    assert gen.emotions_ == ["negative", "neutral", "positive"]
+    assert set(gen.graphs_) == {"electrode", "signal"}
+    for adj in gen.graphs_.values():
+        assert adj.shape == (12, 12)
+        np.testing.assert_allclose(adj, adj.T)
+    assert len(gen.history_) == TINY["n_epochs"]
+    assert all(np.isfinite(h["loss"]) for h in gen.history_)
+    assert isinstance(gen.module_, torch.nn.Module)
+    # parameters were not rewritten by fit
+    assert gen.get_params()["sfreq"] == SFREQ
+
+
+def test_generate_outputs_mne_objects(tiny):
+    feats, epochs, gen = tiny
+    new = feats.isel(video=[0, 2])
+    out = gen.generate(new, subject="01", n_samples=3, random_state=1)
+    assert isinstance(out, mne.EpochsArray)
+    assert out.get_data().shape == (6, 12, N_TIMES)
+    assert out.ch_names == CHANNELS and out.info["sfreq"] == SFREQ
+    assert out.get_montage() is not None
+    assert list(out.metadata.columns) == ["video", "subject", "emotion", "sample"]
+    assert list(out.metadata["sample"]) == [0, 1, 2, 0, 1, 2]
+    assert list(out.metadata["emotion"][:1]) == ["negative"]  # from training
+    assert set(out.event_id) == {"negative", "positive"}
+    # Volts on the scale of the training data, not unit variance
+    assert 1e-7 < out.get_data().std() < 1e-3
+    same = gen.generate(new, subject="01", n_samples=3, random_state=1)
+    np.testing.assert_array_equal(out.get_data(), same.get_data())
+    other = gen.generate(new, subject="01", n_samples=3, random_state=2)
+    assert not np.allclose(out.get_data(), other.get_data())
+    pop = gen.generate(new, n_samples=1, emotion="positive", random_state=1)
+    assert set(pop.metadata["subject"]) == {"unknown"}
+    assert set(pop.metadata["emotion"]) == {"positive"}
+
+
+def test_generate_raw(tiny):
+    feats, _, gen = tiny
+    raw = gen.generate_raw(feats.isel(video=[0, 1]), subject="02", random_state=0)
+    assert raw.n_times == 2 * N_TIMES
+    assert list(raw.annotations.description) == ["negative", "neutral"]
+    assert raw.annotations.extras[1]["video"] == "v01.avi"
+
+
+def test_save_read_round_trip(tiny, tmp_path):
+    feats, _, gen = tiny
+    fname = gen.save(tmp_path / "gen.pt")
+    with pytest.raises(FileExistsError, match="overwrite"):
+        gen.save(fname)
+    back = read_generator(fname, device="cpu")
+    assert back.get_params()["hidden"] == gen.hidden
+    assert back.subjects_ == gen.subjects_
+    a = gen.generate(feats.isel(video=[1]), subject="02", random_state=5)
+    b = back.generate(feats.isel(video=[1]), subject="02", random_state=5)
+    np.testing.assert_array_equal(a.get_data(), b.get_data())
+    assert b.get_montage() is not None
+
+
+def test_read_generator_refuses_unsafe_and_foreign(tiny, tmp_path):
+    _, _, gen = tiny
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    bad = tmp_path / "evil.pt"
+    with open(bad, "wb") as fid:
+        pickle.dump({"format": "x", "obj": Evil()}, fid)
+    with pytest.raises(ValueError, match="not a readable"):
+        read_generator(bad)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    with pytest.raises(ValueError, match="not an mne-video2eeg generator"):
+        read_generator(foreign)
+    fname = gen.save(tmp_path / "gen.pt")
+    payload = torch.load(fname, weights_only=True)
+    payload["version"] = "0.0.1"
+    torch.save(payload, tmp_path / "old.pt")
+    with pytest.raises(ValueError, match="written by mne-video2eeg 0.0.1"):
+        read_generator(tmp_path / "old.pt")
+    payload = torch.load(fname, weights_only=True)
+    key = next(iter(payload["state_dict"]))
+    payload["state_dict"][key] = torch.zeros(1, 2, 3)
+    torch.save(payload, tmp_path / "tampered.pt")
+    with pytest.raises(ValueError, match="do not fit"):
+        read_generator(tmp_path / "tampered.pt")
+    (tmp_path / "text.pt").write_text("hello")
+    with pytest.raises(ValueError, match="not a readable"):
+        read_generator(tmp_path / "text.pt")
+
+
+def test_bad_inputs(tiny):
+    feats, epochs, gen = tiny
+    with pytest.raises(ValueError, match="Unknown subject '07'"):
+        gen.generate(feats, subject="07")
+    with pytest.raises(ValueError, match="features"):
+        gen.generate(feats.isel(feature=[0, 1]))
+    with pytest.raises(TypeError, match="xarray.DataArray"):
+        gen.generate(feats.values)
+    fresh = Video2EEGGenerator(**TINY)
+    with pytest.raises(ValueError, match="No video features for 6 video"):
+        fresh.fit(feats.isel(video=[0]), epochs)
+    dup = xr.concat([feats, feats.isel(video=[0])], dim="video")
+    with pytest.raises(ValueError, match="duplicate video ids"):
+        fresh.fit(dup, epochs)
+    bare = epochs.copy()
+    bare.metadata = bare.metadata.drop(columns=["emotion"])
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['emotion'\]"):
+        fresh.fit(feats, bare)
+    with pytest.raises(TypeError, match="mne.Epochs"):
+        fresh.fit(feats, epochs.get_data())
+    nan = epochs.copy()
+    nan._data[0, 3, 5] = np.nan
+    with pytest.raises(ValueError, match="C3"):
+        fresh.fit(feats, nan)
+    with pytest.raises(ValueError, match="graphs"):
+        clone(fresh).set_params(graphs=("brain",)).fit(feats, epochs)
+    nopos = mne.EpochsArray(
+        epochs.get_data(),
+        mne.create_info(CHANNELS, SFREQ, "eeg"),
+        metadata=epochs.metadata,
+        verbose=False,
+    )
+    with pytest.raises(ValueError, match="no position"):
+        fresh.fit(feats, nopos)
+
+
+def test_other_sfreq_warns_and_resamples(tiny):
+    feats, epochs, _ = tiny
+    up = epochs.copy().resample(200.0, verbose=False)
+    gen = Video2EEGGenerator(**{**TINY, "n_epochs": 1})
+    with pytest.warns(RuntimeWarning, match="resampled"):
+        gen.fit(feats, up)
+    assert gen.info_["sfreq"] == SFREQ and gen.n_times_ == N_TIMES
