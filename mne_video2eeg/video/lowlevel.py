@@ -1,0 +1,164 @@
+"""The "lowlevel" video encoder: cheap per-frame image statistics (OpenCV/numpy).
+
+These are the visual quantities early visual cortex and EEG are known to
+follow (luminance, contrast, colour, motion, spatial frequency, edges), so a
+model can be trained offline without CLIP weights, at a frame rate close to
+the EEG's time scale.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Colour, motion and spatial-frequency statistics are computed on frames
+# area-averaged to this size: their values barely change, the cost drops ~16x.
+_SMALL = 64
+# Spatial-frequency bands in cycles per image (Nyquist is _SMALL / 2 = 32).
+_SF_BANDS = {"sf_low": (1.0, 4.0), "sf_mid": (4.0, 12.0), "sf_high": (12.0, 32.01)}
+# Canny thresholds on 8-bit grey levels: OpenCV's commonly used pair.
+_CANNY = (100, 200)
+
+LOWLEVEL_FEATURES = (
+    "lum_mean",
+    "lum_std",
+    "contrast_rms",
+    "hue_sin",
+    "hue_cos",
+    "saturation",
+    "motion_mag",
+    "motion_dx",
+    "motion_dy",
+    "sf_low",
+    "sf_mid",
+    "sf_high",
+    "edge_density",
+)
+_MOTION = [LOWLEVEL_FEATURES.index(n) for n in ("motion_mag", "motion_dx", "motion_dy")]
+
+
+def _radial_masks():
+    fy = np.fft.fftfreq(_SMALL) * _SMALL  # cycles per image
+    fx = np.fft.rfftfreq(_SMALL) * _SMALL
+    rad = np.hypot(fy[:, None], fx[None, :])
+    return np.stack([(rad >= lo) & (rad < hi) for lo, hi in _SF_BANDS.values()])
+
+
+class LowLevelEncoder:
+    """Stateful per-video encoder (it keeps the previous frame for motion).
+
+    Feature definitions (all per frame):
+
+    - ``lum_mean``, ``lum_std``: mean and standard deviation of the grey level
+      (ITU-R BT.601 luma) scaled to [0, 1].
+    - ``contrast_rms``: ``lum_std / lum_mean``, RMS contrast relative to the mean
+      luminance (0 for a black frame).
+    - ``hue_sin``, ``hue_cos``: saturation-weighted circular mean of the hue
+      (grey frames give 0, 0 rather than an arbitrary hue).
+    - ``saturation``: mean HSV saturation in [0, 1].
+    - ``motion_mag``, ``motion_dx``, ``motion_dy``: Farneback optical flow between
+      this frame and the previous distinct native frame, in frame widths per
+      second (mean speed, mean rightward and mean downward velocity). A frame
+      repeated by upsampling keeps the previous value; the first frame of a
+      clip copies the second one's.
+    - ``sf_low``, ``sf_mid``, ``sf_high``: share of the (Hann-windowed, mean
+      removed) spectral power in 1-4, 4-12 and 12-32 cycles per image.
+    - ``edge_density``: fraction of Canny edge pixels.
+    """
+
+    name = "lowlevel"
+    feature_names = LOWLEVEL_FEATURES
+
+    def __init__(self):
+        self._masks = _radial_masks()
+        self._window = np.outer(np.hanning(_SMALL), np.hanning(_SMALL)).astype(
+            np.float32
+        )
+        self.reset()
+
+    def config(self) -> dict:
+        """JSON-able description (part of the cache key)."""
+        return {
+            "encoder": self.name,
+            "version": 1,
+            "analysis_size": _SMALL,
+            "sf_bands": {k: list(v) for k, v in _SF_BANDS.items()},
+            "canny": list(_CANNY),
+        }
+
+    def reset(self):
+        """Forget the previous frame (call between videos)."""
+        self._prev = None  # (native index, small grey frame, motion vector)
+
+    def encode(self, frames, native_idx, native_fps) -> np.ndarray:
+        """Encode a batch of RGB uint8 frames -> (n_frames, n_features) float32."""
+        n, h, w = frames.shape[:3]
+        out = np.empty((n, len(LOWLEVEL_FEATURES)), np.float32)
+        # colour conversions are per pixel, so the batch can go through OpenCV
+        # as one tall image
+        grey = cv2.cvtColor(frames.reshape(n * h, w, 3), cv2.COLOR_RGB2GRAY)
+        grey = grey.reshape(n, h, w)
+        flat = grey.reshape(n, -1).astype(np.float32) / 255.0
+        lum_mean = flat.mean(1)
+        lum_std = flat.std(1)
+        out[:, 0] = lum_mean
+        out[:, 1] = lum_std
+        out[:, 2] = np.divide(
+            lum_std, lum_mean, out=np.zeros_like(lum_std), where=lum_mean > 1e-6
+        )
+        small = np.stack(
+            [
+                cv2.resize(f, (_SMALL, _SMALL), interpolation=cv2.INTER_AREA)
+                for f in frames
+            ]
+        )
+        hsv = cv2.cvtColor(small.reshape(n * _SMALL, _SMALL, 3), cv2.COLOR_RGB2HSV_FULL)
+        hsv = hsv.reshape(n, -1, 3).astype(np.float32)
+        hue = hsv[..., 0] * (2 * np.pi / 256.0)
+        sat = hsv[..., 1] / 255.0
+        out[:, 3] = (sat * np.sin(hue)).mean(1)
+        out[:, 4] = (sat * np.cos(hue)).mean(1)
+        out[:, 5] = sat.mean(1)
+        small_grey = cv2.cvtColor(
+            small.reshape(n * _SMALL, _SMALL, 3), cv2.COLOR_RGB2GRAY
+        ).reshape(n, _SMALL, _SMALL)
+        out[:, _MOTION] = self._motion(small_grey, native_idx, native_fps)
+        g = small_grey.astype(np.float32) / 255.0
+        g -= g.mean(axis=(1, 2), keepdims=True)
+        power = np.abs(np.fft.rfft2(g * self._window)) ** 2
+        band = np.einsum("nij,bij->nb", power, self._masks)
+        total = band.sum(1, keepdims=True)
+        out[:, 9:12] = np.divide(band, total, out=np.zeros_like(band), where=total > 0)
+        out[:, 12] = [np.count_nonzero(cv2.Canny(f, *_CANNY)) / f.size for f in grey]
+        return out
+
+    def _motion(self, small_grey, native_idx, native_fps):
+        res = np.empty((len(small_grey), 3), np.float32)
+        for k, (img, idx) in enumerate(zip(small_grey, native_idx, strict=True)):
+            if self._prev is None:
+                vec = np.full(3, np.nan, np.float32)  # filled in finalize()
+            elif idx == self._prev[0]:
+                vec = self._prev[2]
+            else:
+                flow = cv2.calcOpticalFlowFarneback(
+                    self._prev[1], img, None, 0.5, 3, 9, 3, 5, 1.1, 0
+                )
+                # pixels of the small frame per frame step -> frame widths / s
+                scale = native_fps / (_SMALL * max(idx - self._prev[0], 1))
+                mag = np.hypot(flow[..., 0], flow[..., 1]).mean()
+                vec = np.array(
+                    [mag, flow[..., 0].mean(), flow[..., 1].mean()], np.float32
+                )
+                vec *= scale
+            res[k] = vec
+            self._prev = (idx, img, vec)
+        return res
+
+    def finalize(self, feats: np.ndarray) -> np.ndarray:
+        """Fill the leading motion values (no previous frame yet) backwards."""
+        motion = feats[:, _MOTION]
+        valid = np.flatnonzero(~np.isnan(motion[:, 0]))
+        first = valid[0] if valid.size else len(feats)
+        motion[:first] = motion[first] if valid.size else 0.0
+        feats[:, _MOTION] = motion
+        return feats
