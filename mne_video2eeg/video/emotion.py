@@ -64,9 +64,9 @@ def _check_prompts(prompts):
     return out
 
 
-def _image_embeddings(videos, model_name, pretrained, allow_random, device):
+def _image_embeddings(videos, enc, fps, size):
     """-> (ids, (n_videos, dim) unit-norm clip-level embeddings)."""
-    from .features import extract_video_features
+    from .features import _check_fps_size, _default_fps, _extract, _normalize_videos
 
     if isinstance(videos, xr.DataArray):
         feats = videos
@@ -82,21 +82,16 @@ def _image_embeddings(videos, model_name, pretrained, allow_random, device):
                 f"dims={feats.dims}."
             )
         used = json.loads(feats.attrs.get("config", "{}")).get("model_name")
-        if used is not None and used != model_name:
+        if used is not None and used != enc.model_name:
             raise ValueError(
                 f"The features were encoded with model_name={used!r} but "
-                f"model_name={model_name!r} was given: pass model_name={used!r} so "
-                "image and text embeddings share one space."
+                f"model_name={enc.model_name!r} was given: pass model_name={used!r} "
+                "so image and text embeddings share one space."
             )
     else:
-        feats = extract_video_features(
-            videos,
-            encoder="clip",
-            model_name=model_name,
-            pretrained=pretrained,
-            allow_random=allow_random,
-            device=device,
-        )
+        items = _normalize_videos(videos)
+        fps, size = _check_fps_size(_default_fps(items, fps, "clip"), size)
+        feats = _extract(items, enc, fps=fps, size=size)
     emb = np.nanmean(feats.values, axis=1)  # NaN frames are padding
     emb /= np.linalg.norm(emb, axis=1, keepdims=True) + 1e-12
     return [str(v) for v in feats.coords["video"].values], emb
@@ -112,6 +107,8 @@ def label_emotions(
     pretrained=None,
     allow_random: bool = False,
     device: str = "cpu",
+    fps: float | None = None,
+    size: int | None = 256,
     verbose=None,
 ) -> pd.DataFrame:
     """Label each video negative / neutral / positive with zero-shot CLIP.
@@ -133,6 +130,9 @@ def label_emotions(
     model_name, pretrained, allow_random, device :
         See :func:`~mne_video2eeg.video.clip.load_clip_model`. Use the model the
         features were encoded with.
+    fps, size : float | None, int | None
+        Frame sampling for video inputs, as in
+        :func:`~mne_video2eeg.extract_video_features` (default 2 Hz, 256 px).
     %(verbose)s
 
     Returns
@@ -144,10 +144,8 @@ def label_emotions(
     from .clip import ClipEncoder
 
     prompts = _check_prompts(prompts)
-    ids, img = _image_embeddings(
-        videos_or_features, model_name, pretrained, allow_random, device
-    )
     enc = ClipEncoder(model_name, pretrained, device=device, allow_random=allow_random)
+    ids, img = _image_embeddings(videos_or_features, enc, fps, size)
     if img.shape[1] != enc.embed_dim:
         raise ValueError(
             f"The features have {img.shape[1]} dimensions but {model_name!r} embeds "

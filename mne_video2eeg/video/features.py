@@ -103,7 +103,7 @@ def _normalize_videos(videos):
 
 def _make_encoder(encoder, model_name, pretrained, device, allow_random, batch_size):
     if encoder == "lowlevel":
-        return LowLevelEncoder()
+        return LowLevelEncoder(batch_size)
     from .clip import ClipEncoder  # torch is imported only when asked for
 
     return ClipEncoder(
@@ -231,28 +231,38 @@ def extract_video_features(
         ``mne_video2eeg_version``.
     """
     _check_option("encoder", encoder, _ENCODERS)
+    batch_size = _check_positive(batch_size, "batch_size", integer=True)
+    n_jobs = _check_positive(n_jobs, "n_jobs", integer=True)
     items = _normalize_videos(videos)
+    fps, size = _check_fps_size(_default_fps(items, fps, encoder), size)
+    folder = _cache.check_cache(cache)
+    enc = _make_encoder(
+        encoder, model_name, pretrained, device, allow_random, batch_size
+    )
+    return _extract(items, enc, fps=fps, size=size, folder=folder, n_jobs=n_jobs)
+
+
+def _default_fps(items, fps, encoder):
     if fps is None and any(kind == "array" for _, kind, _ in items):
         raise ValueError(
             "fps is required when videos are given as arrays: pass their frame "
             "rate, e.g. fps=25."
         )
-    if fps is None:
-        fps = DEFAULT_FPS[encoder]
-    fps, size = _check_fps_size(fps, size)
-    batch_size = _check_positive(batch_size, "batch_size", integer=True)
-    n_jobs = _check_positive(n_jobs, "n_jobs", integer=True)
-    folder = _cache.check_cache(cache)
-    enc = _make_encoder(
-        encoder, model_name, pretrained, device, allow_random, batch_size
-    )
+    return DEFAULT_FPS[encoder] if fps is None else fps
+
+
+def _extract(items, enc, *, fps, size, folder=None, n_jobs=1):
+    """Encode normalised items with a ready encoder (shared with emotion.py)."""
+    batch_size = getattr(enc, "batch_size", 64)
     config = {**enc.config(), "fps": fps, "size": size}
     kw = dict(fps=fps, size=size, batch_size=batch_size, folder=folder, config=config)
-
-    if n_jobs > 1 and encoder == "lowlevel" and len(items) > 1:
+    if n_jobs > 1 and enc.name == "lowlevel" and len(items) > 1:
         with ThreadPoolExecutor(n_jobs) as pool:
             results = list(
-                pool.map(lambda it: _encode_one(*it, LowLevelEncoder(), **kw), items)
+                pool.map(
+                    lambda it: _encode_one(*it, LowLevelEncoder(batch_size), **kw),
+                    items,
+                )
             )
     else:
         results = []
@@ -260,7 +270,7 @@ def extract_video_features(
             results.append(_encode_one(*it, enc, **kw))
     n_cached = sum(hit for _, hit in results)
     logger.info(
-        f"{encoder} features of {len(items)} video(s) at {fps:g} Hz "
+        f"{enc.name} features of {len(items)} video(s) at {fps:g} Hz "
         f"({n_cached} from the cache)"
     )
     return _stack([it[0] for it in items], [da for da, _ in results], enc, config)

@@ -69,7 +69,8 @@ class LowLevelEncoder:
     name = "lowlevel"
     feature_names = LOWLEVEL_FEATURES
 
-    def __init__(self):
+    def __init__(self, batch_size=64):
+        self.batch_size = batch_size
         self._masks = _radial_masks()
         self._window = np.outer(np.hanning(_SMALL), np.hanning(_SMALL)).astype(
             np.float32
