@@ -1,0 +1,263 @@
+import mne
+import numpy as np
+import pandas as pd
+import pytest
+
+from mne_video2eeg.preprocessing import (
+    apply_channel_scale,
+    fit_channel_scale,
+    invert_channel_scale,
+    make_clip_epochs,
+    preprocess_eeg,
+)
+
+SF_IN = 1000.0
+AMP_ALPHA = 20e-6  # Volts
+AMP_DRIFT = 50e-6
+
+
+def _amplitude(x, sfreq, freq):
+    """Amplitude of a sinusoid at ``freq`` (least squares, last axis)."""
+    t = np.arange(x.shape[-1]) / sfreq
+    basis = np.stack([np.sin(2 * np.pi * freq * t), np.cos(2 * np.pi * freq * t)])
+    coef = np.linalg.lstsq(basis.T, x.T, rcond=None)[0]
+    return np.hypot(*coef)
+
+
+@pytest.fixture(scope="module")
+def raw_1k():
+    """EEG at 1 kHz: 10 Hz, 0.1 Hz drift, both, noise; plus a stim channel."""
+    rng = np.random.default_rng(0)
+    n = int(40 * SF_IN)
+    t = np.arange(n) / SF_IN
+    alpha = AMP_ALPHA * np.sin(2 * np.pi * 10 * t)
+    drift = AMP_DRIFT * np.sin(2 * np.pi * 0.1 * t)
+    data = np.stack(
+        [alpha, drift, alpha + drift, 5e-6 * rng.standard_normal(n), np.zeros(n)]
+    )
+    info = mne.create_info(
+        ["C3", "C4", "CZ", "PZ", "STI"], SF_IN, ["eeg"] * 4 + ["stim"]
+    )
+    return mne.io.RawArray(data, info, verbose=False)
+
+
+def test_preprocess_raw_shape_sfreq_scale(raw_1k):
+    before = raw_1k.get_data()
+    out = preprocess_eeg(raw_1k, sfreq=200.0, l_freq=0.5, h_freq=70.0)
+    assert isinstance(out, mne.io.BaseRaw) and out is not raw_1k
+    assert out.info["sfreq"] == 200.0
+    assert out.ch_names == ["C3", "C4", "CZ", "PZ"]  # EEG picked, stim dropped
+    assert out.get_data().shape == (4, 40 * 200)
+    # the input is untouched
+    np.testing.assert_array_equal(raw_1k.get_data(), before)
+    assert raw_1k.info["sfreq"] == SF_IN
+    # Volts out: 10 Hz keeps its amplitude, the 0.1 Hz drift is removed
+    mid = out.get_data()[:, 1000:-1000]  # away from the recording's edges
+    amp10 = _amplitude(mid, 200.0, 10.0)
+    np.testing.assert_allclose(amp10[[0, 2]], AMP_ALPHA, rtol=0.02)
+    assert amp10[1] < 0.01 * AMP_ALPHA
+    drift_left = _amplitude(mid, 200.0, 0.1)
+    assert drift_left[1] < 0.1 * AMP_DRIFT
+    assert drift_left[2] < 0.1 * AMP_DRIFT
+    np.testing.assert_allclose(mid[2], mid[0], atol=0.1 * AMP_DRIFT)
+
+
+def test_preprocess_epochs_keeps_metadata(raw_1k, caplog):
+    events = mne.make_fixed_length_events(raw_1k, id=3, duration=2.0)
+    md = pd.DataFrame({"video": [f"clip_{i:03d}.avi" for i in range(len(events))]})
+    epochs = mne.Epochs(
+        raw_1k,
+        events,
+        {"positive": 3},
+        tmin=0.0,
+        tmax=2.0 - 1 / SF_IN,
+        baseline=None,
+        metadata=md,
+        preload=True,
+        verbose=False,
+    )
+    before = epochs.get_data()
+    out = preprocess_eeg(epochs, verbose="info")
+    # a 2-s epoch is shorter than the 0.5 Hz FIR: the IIR fallback is noted
+    assert "Butterworth" in caplog.text
+    assert isinstance(out, mne.BaseEpochs)
+    assert out.get_data().shape == (len(events), 4, 400)
+    assert out.info["sfreq"] == 200.0
+    pd.testing.assert_frame_equal(out.metadata, epochs.metadata)
+    assert out.event_id == {"positive": 3}
+    np.testing.assert_array_equal(out.events[:, 2], 3)
+    # as for any MNE Epochs.resample, event samples still count in the raw's rate
+    np.testing.assert_array_equal(out.events, epochs.events)
+    np.testing.assert_array_equal(epochs.get_data(), before)
+    # the 10 Hz rhythm survives in the middle of each clip
+    mid = out.get_data()[:, 0, 100:300]
+    np.testing.assert_allclose(_amplitude(mid, 200.0, 10.0), AMP_ALPHA, rtol=0.05)
+
+
+def test_preprocess_no_filter_same_rate_and_nyquist(raw_1k, caplog):
+    raw = raw_1k.copy().pick(["C3"]).resample(100.0, verbose=False)
+    same = preprocess_eeg(raw, sfreq=100.0, l_freq=None, h_freq=None)
+    np.testing.assert_allclose(same.get_data(), raw.get_data())
+    out = preprocess_eeg(raw, sfreq=100.0, h_freq=70.0, verbose="info")
+    assert "low-pass skipped" in caplog.text
+    assert out.info["sfreq"] == 100.0
+
+
+def test_preprocess_bad_input(raw_1k):
+    with pytest.raises(TypeError, match="ndarray"):
+        preprocess_eeg(np.zeros((2, 100)))
+    misc = mne.io.RawArray(np.zeros((1, 100)), mne.create_info(1, 100.0, "misc"))
+    with pytest.raises(ValueError, match="no EEG channels"):
+        preprocess_eeg(misc)
+    with pytest.raises(ValueError, match="sfreq.*0"):
+        preprocess_eeg(raw_1k, sfreq=0)
+    with pytest.raises(ValueError, match="sfreq.*-200"):
+        preprocess_eeg(raw_1k, sfreq=-200.0)
+    with pytest.raises(ValueError, match=r"l_freq=40.0 >= h_freq=30.0"):
+        preprocess_eeg(raw_1k, l_freq=40.0, h_freq=30.0)
+    with pytest.raises(ValueError, match=r"l_freq=600.0.*Nyquist"):
+        preprocess_eeg(raw_1k, l_freq=600.0, h_freq=None)
+    with pytest.raises(ValueError, match="l_freq.*-1"):
+        preprocess_eeg(raw_1k, l_freq=-1.0)
+
+
+def test_preprocess_warns_on_microvolts(raw_1k):
+    raw_uv = raw_1k.copy().pick(["C3", "C4"])
+    raw_uv._data *= 1e6
+    with pytest.warns(RuntimeWarning, match="microvolts"):
+        preprocess_eeg(raw_uv)
+
+
+# --------------------------------------------------------------------------- #
+# working scale
+
+
+def test_channel_scale_round_trip():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((6, 4, 50)) * [[[1e-6], [5e-6], [2e-5], [3e-6]]]
+    x += [[[1e-6], [-2e-6], [0], [4e-5]]]
+    mean, std = fit_channel_scale(x)
+    assert mean.shape == std.shape == (4,)
+    z = apply_channel_scale(x, mean, std)
+    np.testing.assert_allclose(z.mean(axis=(0, 2)), 0, atol=1e-12)
+    np.testing.assert_allclose(z.std(axis=(0, 2)), 1, rtol=1e-12)
+    np.testing.assert_allclose(invert_channel_scale(z, mean, std), x, rtol=1e-13)
+    # 2-D arrays and MNE objects give the same scale
+    info = mne.create_info(4, 100.0, "eeg")
+    epochs = mne.EpochsArray(x, info, verbose=False)
+    np.testing.assert_allclose(fit_channel_scale(epochs)[1], std)
+    x2 = np.concatenate(list(x), axis=1)
+    np.testing.assert_allclose(fit_channel_scale(x2)[0], mean)
+    np.testing.assert_allclose(
+        invert_channel_scale(apply_channel_scale(x2, mean, std), mean, std), x2
+    )
+
+
+def test_channel_scale_bad_input():
+    x = np.random.default_rng(2).standard_normal((3, 4, 20)) * 1e-5
+    flat = x.copy()
+    flat[:, 2] = 3e-6
+    info = mne.create_info(["A", "B", "FLAT", "D"], 100.0, "eeg")
+    with pytest.raises(ValueError, match=r"\['FLAT'\] are flat"):
+        fit_channel_scale(mne.EpochsArray(flat, info, verbose=False))
+    with pytest.raises(ValueError, match=r"\[2\] are flat"):
+        fit_channel_scale(flat)
+    nan = x.copy()
+    nan[1, 3, 4] = np.inf
+    with pytest.raises(ValueError, match=r"NaN/Inf in channel\(s\) \['D'\]"):
+        fit_channel_scale(nan, ch_names=["A", "B", "C", "D"])
+    with pytest.raises(ValueError, match=r"ndim=1"):
+        fit_channel_scale(np.ones(5))
+    with pytest.raises(TypeError, match="str"):
+        fit_channel_scale("data")
+    mean, std = fit_channel_scale(x)
+    with pytest.raises(ValueError, match=r"mean must have shape \(4,\).*\(3,\)"):
+        apply_channel_scale(x, mean[:3], std)
+    with pytest.raises(ValueError, match="std must be finite and > 0"):
+        invert_channel_scale(x, mean, np.zeros(4))
+
+
+# --------------------------------------------------------------------------- #
+# clip windowing
+
+
+@pytest.fixture
+def ramp_raw():
+    """A ramp (value = sample index from the first sample, in uV) at 100 Hz."""
+    sfreq, n = 100.0, 1500
+    ramp = np.arange(n) * 1e-6
+    info = mne.create_info(["OZ", "O1"], sfreq, "eeg")
+    raw = mne.io.RawArray(np.stack([ramp, -ramp]), info, first_samp=250, verbose=False)
+    raw.set_meas_date(1_600_000_000.0)
+    return raw
+
+
+def test_make_clip_epochs_places_windows_at_onsets(ramp_raw):
+    t_on = [1.0, 3.5, 7.25, 9.0]
+    ann = mne.Annotations(
+        onset=np.array(t_on) + ramp_raw.first_time,  # relative to meas_date
+        duration=[0.0, 5.0, 0.0, 0.0],
+        description=["b.avi", "a.avi", "b.avi", "BAD_blink"],
+        orig_time=ramp_raw.info["meas_date"],
+    )
+    ramp_raw.set_annotations(ann)
+    epochs = make_clip_epochs(ramp_raw, clip_duration=2.0)
+    assert isinstance(epochs, mne.BaseEpochs)
+    data = epochs.get_data()
+    assert data.shape == (3, 2, 200)  # the BAD annotation is not a clip
+    starts = np.round(np.array(t_on[:3]) * 100).astype(int)
+    np.testing.assert_allclose(data[:, 0, 0], starts * 1e-6)
+    np.testing.assert_allclose(data[:, 0, -1], (starts + 199) * 1e-6)
+    np.testing.assert_allclose(data[:, 1], -data[:, 0])
+    assert epochs.event_id == {"a.avi": 1, "b.avi": 2}
+    np.testing.assert_array_equal(epochs.events[:, 2], [2, 1, 2])
+    np.testing.assert_array_equal(epochs.events[:, 0], starts + ramp_raw.first_samp)
+    md = epochs.metadata
+    assert list(md["description"]) == ["b.avi", "a.avi", "b.avi"]
+    assert list(md["video"]) == ["b.avi", "a.avi", "b.avi"]
+    np.testing.assert_allclose(md["onset"], t_on[:3])
+    np.testing.assert_array_equal(md["sample"], starts)
+    # event_id selects descriptions; no metadata on request
+    only_b = make_clip_epochs(
+        ramp_raw, event_id={"b.avi": 7}, metadata_from_annotations=False
+    )
+    assert only_b.metadata is None
+    np.testing.assert_array_equal(only_b.events[:, 2], [7, 7])
+
+
+def test_make_clip_epochs_extras_and_late_clips(ramp_raw):
+    ann = mne.Annotations(
+        onset=[0.0, 2.0, 14.0],
+        duration=0.0,
+        description=["negative", "positive", "positive"],
+        extras=[
+            {"video": "v1.mp4", "block": 1},
+            {"video": "v2.mp4", "block": 1},
+            {"video": "v3.mp4", "block": 2},
+        ],
+    )
+    ramp_raw.set_annotations(ann)
+    with pytest.warns(RuntimeWarning, match=r"'positive' at 14.000 s"):
+        epochs = make_clip_epochs(ramp_raw, clip_duration=1.5, preload=False)
+    assert len(epochs.events) == 2
+    assert epochs.get_data().shape == (2, 2, 150)
+    assert list(epochs.metadata["video"]) == ["v1.mp4", "v2.mp4"]
+    assert list(epochs.metadata["block"]) == [1, 1]
+    assert list(epochs.metadata["description"]) == ["negative", "positive"]
+
+
+def test_make_clip_epochs_bad_input(ramp_raw):
+    with pytest.raises(TypeError, match="EpochsArray"):
+        make_clip_epochs(mne.EpochsArray(np.zeros((1, 2, 10)), ramp_raw.info))
+    with pytest.raises(ValueError, match="clip_duration.*0"):
+        make_clip_epochs(ramp_raw, clip_duration=0)
+    with pytest.raises(ValueError, match="no .*annotations"):
+        make_clip_epochs(ramp_raw)
+    ramp_raw.set_annotations(mne.Annotations([14.5], [0.0], ["late"]))
+    with pytest.raises(ValueError, match="No clip of 2.0 s fits"):
+        make_clip_epochs(ramp_raw)
+    with pytest.raises(ValueError, match=r"\['nope'\]"):
+        make_clip_epochs(ramp_raw, event_id={"nope": 1})
+    misc = mne.io.RawArray(np.zeros((1, 100)), mne.create_info(1, 100.0, "misc"))
+    with pytest.raises(ValueError, match="no EEG channels"):
+        make_clip_epochs(misc)
