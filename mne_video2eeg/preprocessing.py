@@ -136,7 +136,9 @@ def preprocess_eeg(
     -------
     inst : mne.io.Raw | mne.Epochs
         A new object of the same kind (Epochs keep their events, event_id and
-        metadata), in Volts, at ``sfreq``.
+        metadata), in Volts, at ``sfreq``. As with any
+        :meth:`mne.Epochs.resample`, ``epochs.events[:, 0]`` keep counting
+        samples at the original rate.
     """
     _check_inst(inst)
     sfreq = _check_sfreq(sfreq)
@@ -167,6 +169,7 @@ def preprocess_eeg(
             "resampling's anti-alias filter sets the effective low-pass."
         )
 
+    _check_picks(inst.info, picks)
     out = inst.copy().load_data()
     BaseConcatDataset, RawDataset, Preprocessor, preprocess, _ = _import_braindecode()
     chain = [Preprocessor("pick", apply_on_array=False, picks=picks, exclude=())]
@@ -185,9 +188,21 @@ def preprocess_eeg(
         # arbitrary Epochs lack, so run the same Preprocessors on them directly
         for step in chain:
             out = step.apply(out)
-    if len(mne.pick_types(out.info, eeg=True, exclude=())) == 0:
-        raise ValueError(f"picks={picks!r} selects no EEG channel; use picks='eeg'.")
     return out
+
+
+def _check_picks(info, picks) -> None:
+    """Resolve ``picks`` on a one-sample stand-in, so no data are copied."""
+    probe = mne.io.RawArray(np.zeros((info["nchan"], 1)), info.copy(), verbose=False)
+    try:
+        probe.pick(picks, exclude=())
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"picks={picks!r} is not valid for these data: {err}") from None
+    if len(mne.pick_types(probe.info, eeg=True, exclude=())) == 0:
+        raise ValueError(
+            f"picks={picks!r} selects no EEG channel (got {probe.ch_names}); use "
+            "picks='eeg'."
+        )
 
 
 def _filter_kwargs(inst, l_freq, h_freq) -> dict:

@@ -79,6 +79,9 @@ def test_electrode_graph_bad_input(seed_info):
     info = mne.create_info(["A", "B"], SFREQ, "eeg")  # no montage: all-zero loc
     with pytest.raises(ValueError, match="'A', 'B'"):
         make_electrode_graph(info)
+    epochs = mne.EpochsArray(np.zeros((1, 2, 5)), info, verbose=False)
+    with pytest.raises(ValueError, match=r"\['A', 'B'\] have no position"):
+        make_electrode_graph(epochs)
     with pytest.raises(TypeError, match="ndarray"):
         make_electrode_graph(np.zeros((3, 3)))
     with pytest.raises(ValueError, match="no EEG"):

@@ -119,6 +119,10 @@ def test_preprocess_bad_input(raw_1k):
         preprocess_eeg(raw_1k, l_freq=600.0, h_freq=None)
     with pytest.raises(ValueError, match="l_freq.*-1"):
         preprocess_eeg(raw_1k, l_freq=-1.0)
+    with pytest.raises(ValueError, match=r"picks=\['STI'\] selects no EEG"):
+        preprocess_eeg(raw_1k, picks=["STI"])
+    with pytest.raises(ValueError, match=r"picks=\['NOPE'\]"):
+        preprocess_eeg(raw_1k, picks=["NOPE"])
 
 
 def test_preprocess_warns_on_microvolts(raw_1k):
