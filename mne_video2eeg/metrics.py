@@ -175,9 +175,11 @@ def _match(real: _EEG, gen: _EEG, match: str = "auto") -> list[tuple]:
             )
         return [((i,), np.array([i]), np.array([i])) for i in range(len(real.data))]
     if real.metadata is None or gen.metadata is None:
+        lacking = "real" if real.metadata is None else "generated"
         raise ValueError(
-            "Give both real and generated as mne.Epochs with metadata (or both as "
-            "arrays matched epoch by epoch); got only one with metadata."
+            f"{lacking} has no metadata: to match epochs, give both real and "
+            "generated as mne.Epochs whose metadata has a 'video' column (or both "
+            "as arrays, matched epoch by epoch)."
         )
     cols = _keys(real, gen, match)
     rkey = _key_list(real.metadata, cols)

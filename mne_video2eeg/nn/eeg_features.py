@@ -9,12 +9,24 @@ Gaussian fit on a few hundred epochs is well conditioned.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
 from ..utils._checks import _check_positive, _check_random_state
 
 __all__ = ["EEGFeatureNet"]
+
+
+def _import_shallow_net():
+    with warnings.catch_warnings():
+        # braindecode's import chain (wfdb, montage names, torch.jit) emits
+        # Future/Deprecation warnings users cannot act on
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from braindecode.models import ShallowFBCSPNet
+    return ShallowFBCSPNet
 
 
 class EEGFeatureNet:
@@ -65,8 +77,7 @@ class EEGFeatureNet:
         -------
         self : EEGFeatureNet
         """
-        from braindecode.models import ShallowFBCSPNet
-
+        ShallowFBCSPNet = _import_shallow_net()
         X = np.asarray(X, float)
         y = np.asarray(y)
         if X.ndim != 3 or len(X) != len(y):
