@@ -56,7 +56,7 @@ class LowLevelEncoder:
     - ``hue_sin``, ``hue_cos``: saturation-weighted circular mean of the hue
       (grey frames give 0, 0 rather than an arbitrary hue).
     - ``saturation``: mean HSV saturation in [0, 1].
-    - ``motion_mag``, ``motion_dx``, ``motion_dy``: Farneback optical flow between
+    - ``motion_mag``, ``motion_dx``, ``motion_dy``: DIS optical flow between
       this frame and the previous distinct native frame, in frame widths per
       second (mean speed, mean rightward and mean downward velocity). A frame
       repeated by upsampling keeps the previous value; the first frame of a
@@ -75,13 +75,17 @@ class LowLevelEncoder:
         self._window = np.outer(np.hanning(_SMALL), np.hanning(_SMALL)).astype(
             np.float32
         )
+        # DIS optical flow (OpenCV), ultrafast preset: on 64-px frames it is
+        # ~2x faster than Farneback and closer to the true shift of a texture.
+        self._flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
         self.reset()
 
     def config(self) -> dict:
         """JSON-able description (part of the cache key)."""
         return {
             "encoder": self.name,
-            "version": 1,
+            "version": 2,
+            "flow": "DIS-ultrafast",
             "analysis_size": _SMALL,
             "sf_bands": {k: list(v) for k, v in _SF_BANDS.items()},
             "canny": list(_CANNY),
@@ -99,20 +103,30 @@ class LowLevelEncoder:
         # as one tall image
         grey = cv2.cvtColor(frames.reshape(n * h, w, 3), cv2.COLOR_RGB2GRAY)
         grey = grey.reshape(n, h, w)
-        flat = grey.reshape(n, -1).astype(np.float32) / 255.0
-        lum_mean = flat.mean(1)
-        lum_std = flat.std(1)
+        # meanStdDev on uint8 is ~50x cheaper than a float copy of the frames
+        stats = np.array([cv2.meanStdDev(g) for g in grey], np.float64)
+        lum_mean = (stats[:, 0, 0, 0] / 255.0).astype(np.float32)
+        lum_std = (stats[:, 1, 0, 0] / 255.0).astype(np.float32)
         out[:, 0] = lum_mean
         out[:, 1] = lum_std
         out[:, 2] = np.divide(
             lum_std, lum_mean, out=np.zeros_like(lum_std), where=lum_mean > 1e-6
         )
-        small = np.stack(
-            [
-                cv2.resize(f, (_SMALL, _SMALL), interpolation=cv2.INTER_AREA)
-                for f in frames
-            ]
-        )
+        if h % _SMALL == 0 and w % _SMALL == 0:
+            # whole-factor area averaging never mixes rows of two frames, so the
+            # batch is resized as one tall image
+            small = cv2.resize(
+                frames.reshape(n * h, w, 3),
+                (_SMALL, n * _SMALL),
+                interpolation=cv2.INTER_AREA,
+            ).reshape(n, _SMALL, _SMALL, 3)
+        else:
+            small = np.stack(
+                [
+                    cv2.resize(f, (_SMALL, _SMALL), interpolation=cv2.INTER_AREA)
+                    for f in frames
+                ]
+            )
         hsv = cv2.cvtColor(small.reshape(n * _SMALL, _SMALL, 3), cv2.COLOR_RGB2HSV_FULL)
         hsv = hsv.reshape(n, -1, 3).astype(np.float32)
         hue = hsv[..., 0] * (2 * np.pi / 256.0)
@@ -141,9 +155,7 @@ class LowLevelEncoder:
             elif idx == self._prev[0]:
                 vec = self._prev[2]
             else:
-                flow = cv2.calcOpticalFlowFarneback(
-                    self._prev[1], img, None, 0.5, 3, 9, 3, 5, 1.1, 0
-                )
+                flow = self._flow.calc(self._prev[1], img, None)
                 # pixels of the small frame per frame step -> frame widths / s
                 scale = native_fps / (_SMALL * max(idx - self._prev[0], 1))
                 mag = np.hypot(flow[..., 0], flow[..., 1]).mean()
