@@ -79,7 +79,12 @@ def plot_psd_comparison(
     for name, inst in (("real", real), ("generated", generated)):
         n_fft = min(len(inst.times), int(round(2 * inst.info["sfreq"])))
         spec = inst.compute_psd(
-            fmin=fmin, fmax=fmax, picks=picks, n_fft=n_fft, verbose=False
+            method="welch",
+            fmin=fmin,
+            fmax=fmax,
+            picks=picks,
+            n_fft=n_fft,
+            verbose=False,
         )
         psd, freqs = spec.get_data(return_freqs=True)
         db = 10 * np.log10(np.maximum(psd.mean(0), 1e-300) * 1e12)
@@ -216,6 +221,7 @@ def plot_band_topomaps(real, generated, *, bands=FREQ_BANDS, show=True) -> plt.F
                 info,
                 axes=axes[i, j],
                 vlim=(vmin, vmax),
+                cmap="viridis",
                 show=False,
             )
             axes[i, j].set_title(f"{name}\n{band}" if i == 0 else name, fontsize=9)
