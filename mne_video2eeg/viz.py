@@ -182,7 +182,7 @@ def plot_band_topomaps(real, generated, *, bands=FREQ_BANDS, show=True) -> plt.F
     -------
     fig : matplotlib.figure.Figure
     """
-    from .metrics import _band_power, _check_bands
+    from .metrics._spectral import _band_power, _check_bands
 
     real, generated = _epochs(real, "real"), _epochs(generated, "generated")
     generated = _check_same(real, generated)

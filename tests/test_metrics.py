@@ -266,7 +266,7 @@ def test_evaluate_dataset(real):
         real,
         gen,
         clean=clean,
-        metrics=[m for m in M._ALL if m != "eeg_fid"],
+        metrics=[m for m in M.METRICS if m != "eeg_fid"],
         random_state=0,
     )
     assert isinstance(ds, xr.Dataset)

@@ -1,0 +1,37 @@
+"""Scores of generated EEG against real EEG, one definition each.
+
+Real and generated EEG come as :class:`mne.Epochs` (Volts) whose ``metadata``
+holds ``video`` (and ``subject``, ``emotion``; generated epochs also
+``sample`` = 0..K-1), or as arrays ``(n_epochs, n_channels, n_times)``.
+
+Matching (one rule for every metric): each generated epoch is paired with the
+real epoch(s) of the same key. The key is ``(video, subject)`` when both inputs
+have a ``subject`` column and every generated subject occurs in the real data,
+else ``video`` alone (e.g. population generations, subject ``"unknown"``);
+``match="video"`` or ``match="video+subject"`` forces one. Arrays carry no
+metadata: they are paired epoch by epoch (same shape required).
+
+Each function's docstring states its exact formula; :func:`evaluate` collects
+them all into one :class:`xarray.Dataset`.
+"""
+
+from ._distribution import eeg_fid, tstr_score
+from ._evaluate import METRICS, evaluate
+from ._evoked import evoked_correlation, lagged_xcorr
+from ._signal import covariance_similarity, mae, mse, pearson_correlation
+from ._spectral import band_similarity, psd_distance
+
+__all__ = [
+    "METRICS",
+    "band_similarity",
+    "covariance_similarity",
+    "eeg_fid",
+    "evaluate",
+    "evoked_correlation",
+    "lagged_xcorr",
+    "mae",
+    "mse",
+    "pearson_correlation",
+    "psd_distance",
+    "tstr_score",
+]
