@@ -45,7 +45,7 @@ SOURCES: dict[str, tuple[str, float, float]] = {
     "frontal_r": ("F4", 0.72, 6.0),
     "theta": ("FZ", 0.6, 5.0),
 }
-_SSVEP_REL = 0.8  # SSVEP amplitude relative to the V1 VEP unit
+_SSVEP_REL = 1.0  # SSVEP amplitude relative to the V1 VEP unit
 _BACKGROUND_UV = 10.0  # channel-average RMS of the 1/f background
 _SENSOR_NOISE_UV = 1.0  # RMS white sensor noise
 
@@ -83,7 +83,7 @@ def _kernels(sfreq: float, latency: float) -> dict[str, np.ndarray]:
     """Make the response kernels of one subject (latency shift in seconds)."""
     t = np.arange(int(round(0.6 * sfreq))) / sfreq
     vep = _bump(t, 0.100 + latency, 8) - 1.3 * _bump(t, 0.170 + latency, 10)
-    ssvep = _bump(t, 0.080 + latency, 30)
+    ssvep = _bump(t, 0.080 + latency, 60)
     mt = _bump(t, 0.170 + latency, 6)
     # unit DC gain: the SSVEP and MT sources are delayed, smoothed copies of
     # their drivers (MT negative, an N2-like sustained motion response)

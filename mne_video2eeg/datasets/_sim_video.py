@@ -80,7 +80,9 @@ def _draw_clip_params(n_clips: int, clip_duration: float, video_fps: float, rng)
     emotions = emotions[rng.permutation(n_clips)]
     freqs = _flicker_freqs(video_fps)
     n_flicker = int(round(n_clips / 3)) if freqs else 0
-    flicker_idx = set(rng.choice(n_clips, n_flicker, replace=False).tolist())
+    # flicker clips in random positions, frequencies cycled over them
+    flicker_idx = rng.choice(n_clips, n_flicker, replace=False).tolist()
+    flicker_hz = {ci: freqs[j % len(freqs)] for j, ci in enumerate(flicker_idx)}
     n_frames = max(int(round(clip_duration * video_fps)), 1)
     params = []
     for ci, emo in enumerate(emotions):
@@ -97,8 +99,8 @@ def _draw_clip_params(n_clips: int, clip_duration: float, video_fps: float, rng)
             jerky=st["jerky"],
             flicker_hz=np.nan,
         )
-        if ci in flicker_idx:
-            p["flicker_hz"] = freqs[len(params) % len(freqs)]
+        if ci in flicker_hz:
+            p["flicker_hz"] = flicker_hz[ci]
         # luminance / contrast step times (frame index) and sizes
         n_steps = int(rng.integers(st["n_steps"][0], st["n_steps"][1] + 1))
         p["steps"] = [
