@@ -135,9 +135,9 @@ def psd_distance(
     """Root-mean-square difference of log power spectra, in dB.
 
     With ``S_r[c, f]`` and ``S_g[c, f]`` the Welch PSDs
-    (:func:`mne.time_frequency.psd_array_welch`, 1-s windows... up to the epoch
-    length) averaged over the matched real epochs and over the generated
-    epochs::
+    (:func:`mne.time_frequency.psd_array_welch`, 2-s Hamming windows, or the
+    whole epoch when shorter: 0.5 Hz bins for 2-s clips) averaged over the
+    matched real epochs and over the generated epochs::
 
         psd_distance = sqrt(mean over c, f in [fmin, fmax] of
                             (10 log10 S_g[c, f] - 10 log10 S_r[c, f]) ** 2)
