@@ -1,0 +1,134 @@
+"""Tests for read_video_recording: a user's Raw with video onsets + video files."""
+
+from pathlib import Path
+
+import mne
+import numpy as np
+import pandas as pd
+import pytest
+from _fake_seed_dv import decode_frame_index, write_block_video
+
+from mne_video2eeg.datasets.recording import read_video_recording
+from mne_video2eeg.montage import make_seed_info
+from mne_video2eeg.video.io import VideoClip, read_video
+
+# (file, n frames at 24 fps, onsets in s): "b" is shown twice, "c" never
+VIDEOS = {"a.mp4": 72, "b.mp4": 60, "c.mp4": 96}
+ONSETS = [("a.mp4", 2.0), ("b.mp4", 6.5), ("a.mp4", 11.0), ("b.mp4", 15.0)]
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rec_videos")
+    paths = []
+    for name, n in VIDEOS.items():
+        write_block_video(folder / name, n_frames=n)
+        paths.append(folder / name)
+    return paths
+
+
+def _raw(extra=(), subject_info=None):
+    info = make_seed_info(200.0)
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((62, 20 * 200)) * 10e-6
+    for k, (_, onset) in enumerate(ONSETS):  # marker k + 1 in FP1 at each onset
+        data[0, int(onset * 200)] = (k + 1) * 1e-3
+    raw = mne.io.RawArray(data, info, verbose=False)
+    onsets = [o for _, o in ONSETS] + [e[1] for e in extra]
+    descs = [d for d, _ in ONSETS] + [e[0] for e in extra]
+    raw.set_annotations(mne.Annotations(onsets, 0.1, descs))
+    if subject_info is not None:
+        raw.info["subject_info"] = subject_info
+    return raw
+
+
+def test_clips_and_epochs(videos):
+    raw = _raw(extra=[("BAD_blink", 4.0), ("rest", 17.0)])
+    clips, ep = read_video_recording(raw, videos, subject=3)
+    # clip length defaults to the shortest video shown (b: 60 frames = 2.5 s)
+    assert [c.id for c in clips] == ["a.mp4", "b.mp4"]
+    assert all(isinstance(c, VideoClip) for c in clips)
+    assert [(c.start, c.stop) for c in clips] == [(0.0, 2.5), (0.0, 2.5)]
+    assert len(ep) == 4 and ep.get_data().shape == (4, 62, 500)
+    md = ep.metadata
+    assert list(md["video"]) == [v for v, _ in ONSETS]
+    assert md["subject"].eq("03").all() and md["emotion"].eq("unknown").all()
+    assert list(md["video_file"]) == list(md["video"])
+    np.testing.assert_allclose(md["onset"], [o for _, o in ONSETS])
+    assert list(md["stop"]) == [2.5] * 4
+    # each epoch starts at its onset: marker k + 1 at sample 0 of epoch k
+    np.testing.assert_allclose(ep.get_data()[:, 0, 0], [1e-3, 2e-3, 3e-3, 4e-3])
+    assert ep.event_id == {"unknown": 4}
+    # the clip's frames are the first 2.5 s of the file
+    frames, _ = read_video(clips[1].fname, start=clips[1].start, stop=clips[1].stop,
+                           size=None)  # fmt: skip
+    assert [decode_frame_index(f) for f in frames] == list(range(60))
+
+
+def test_options(videos):
+    raw = _raw(subject_info={"his_id": "sub-x"})
+    codes = {f"S{k}": v for k, v in enumerate(["a.mp4", "b.mp4"])}
+    coded = _raw(subject_info={"id": 7})
+    coded.annotations.rename({"a.mp4": "S0", "b.mp4": "S1"})
+    clips, ep = read_video_recording(
+        coded, videos, clip_duration=1.0, description_to_video=codes,
+        emotions={"a.mp4": "positive", "b.mp4": "negative"},
+    )  # fmt: skip
+    md = ep.metadata
+    assert list(md["video"]) == [v for v, _ in ONSETS]
+    assert list(md["description"]) == ["S0", "S1", "S0", "S1"]
+    assert md["subject"].eq("07").all()
+    assert list(md["emotion"]) == ["positive", "negative"] * 2
+    assert ep.event_id == {"negative": 1, "positive": 3}
+    assert len(ep["positive"]) == 2 and ep.get_data().shape[-1] == 200
+    assert [c.stop for c in clips] == [1.0, 1.0]
+    # label_emotions' layout, and a VideoClip segment with its own id
+    table = pd.DataFrame(
+        {"emotion": ["neutral", "positive"]},
+        index=pd.Index(["late_a", "b.mp4"], name="video"),
+    )
+    seg = VideoClip(videos[0], 0.5, None, name="late_a")
+    raw.annotations.rename({"a.mp4": "late_a"})
+    clips, ep = read_video_recording(raw, [seg, videos[1]], emotions=table)
+    assert ep.metadata["subject"].eq("sub-x").all()
+    assert list(ep.metadata["emotion"]) == ["neutral", "positive"] * 2
+    assert (clips[0].id, clips[0].start, clips[0].stop) == ("late_a", 0.5, 3.0)
+    assert list(ep.metadata["start"]) == [0.5, 0.0, 0.5, 0.0]
+
+
+def test_emotion_from_annotation_extras(videos):
+    raw = _raw()
+    ann = raw.annotations
+    extras = [
+        {"emotion": "positive" if d == "a.mp4" else "neutral"} for d in ann.description
+    ]
+    raw.set_annotations(
+        mne.Annotations(ann.onset, ann.duration, ann.description, extras=extras)
+    )
+    _, ep = read_video_recording(raw, videos, subject="01")
+    assert list(ep.metadata["emotion"]) == ["positive", "neutral"] * 2
+
+
+def test_bad_input(videos, tmp_path):
+    raw = _raw()
+    with pytest.raises(ValueError, match="subject_info.*subject='01'"):
+        read_video_recording(raw, videos)
+    with pytest.raises(TypeError, match="raw"):
+        read_video_recording(raw.get_data(), videos, subject=1)
+    with pytest.raises(FileNotFoundError, match="nope.mp4"):
+        read_video_recording(raw, [tmp_path / "nope.mp4"], subject=1)
+    with pytest.raises(ValueError, match="share the id 'a.mp4'"):
+        read_video_recording(raw, [videos[0], videos[0]], subject=1)
+    with pytest.raises(ValueError, match=r"b.mp4 lasts 2.500 s.*clip_duration=3"):
+        read_video_recording(raw, videos, subject=1, clip_duration=3.0)
+    with pytest.raises(ValueError, match="No annotation of raw names a video"):
+        read_video_recording(raw, videos[2:], subject=1)
+    with pytest.raises(ValueError, match="not in videos"):
+        read_video_recording(
+            raw, videos, subject=1, description_to_video={"a.mp4": "zzz.mp4"}
+        )
+    with pytest.raises(ValueError, match="no label for"):
+        read_video_recording(raw, videos, subject=1, emotions={"a.mp4": "positive"})
+    with pytest.raises(TypeError, match="videos must be"):
+        read_video_recording(raw, 3, subject=1)
+    assert Path(videos[0]).is_file()
