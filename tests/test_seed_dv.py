@@ -297,6 +297,15 @@ def test_wrong_shapes(fake, tmp_path):
     np.save(bad / "Segmented_Rawf_200Hz_2s" / "sub3.npy", np.zeros((7, 40, 5, 62, 2)))
     with pytest.raises(ValueError, match=r"sub3.npy has shape.*\(7, 40, 5, 62, 400\)"):
         read_seed_dv(bad, subjects=3, source="segmented")
+    nan = np.lib.format.open_memmap(  # sparse: cheap although full-size
+        bad / "EEG" / "sub5.npy", mode="w+", dtype=np.float32, shape=(7, 62, 104000)
+    )
+    nan[1, 3, 1000] = np.nan
+    nan.flush()
+    del nan
+    with pytest.raises(ValueError, match=r"sub5.npy holds NaN"):
+        read_seed_dv(bad, subjects=5, blocks=2, scale=1e-6)
+    read_seed_dv(bad, subjects=5, blocks=3, scale=1e-6)  # other blocks are fine
     (bad / "EEG" / "sub4.npy").write_text("not an array")
     with pytest.raises(ValueError, match=r"Cannot read .*sub4.npy"):
         read_seed_dv(bad, subjects=4)

@@ -295,8 +295,8 @@ def _block_metadata(root, block, labels, meta) -> pd.DataFrame:
     return md
 
 
-def _read_subject_data(path, source, blocks) -> np.ndarray:
-    """(n_blocks * 200, 62, 400) clips, in the file's unit."""
+def _read_subject_data(path, source, blocks, out) -> None:
+    """Fill ``out`` (n_blocks * 200, 62, 400) with the clips, in the file's unit."""
     if source == "raw":
         arr = _load_npy(path, "continuous EEG of the 7 blocks", mmap=True)
         _check_shape(
@@ -308,7 +308,9 @@ def _read_subject_data(path, source, blocks) -> np.ndarray:
         first = np.round(_clip_start(pos, clip) * SFREQ).astype(int)
         idx = first[:, np.newaxis] + np.arange(N_CLIP_SAMPLES)  # (200, 400)
         # fancy indexing reads only the clip samples of each block (memmap)
-        parts = [np.asarray(arr[b - 1][:, idx]).transpose(1, 0, 2) for b in blocks]
+        for j, b in enumerate(blocks):
+            part = out[j * len(idx) : (j + 1) * len(idx)]
+            part[:] = np.asarray(arr[b - 1][:, idx]).transpose(1, 0, 2)
     else:
         arr = _load_npy(path, "2-s clips", mmap=True)
         _check_shape(
@@ -316,14 +318,13 @@ def _read_subject_data(path, source, blocks) -> np.ndarray:
             (N_BLOCKS, N_CONCEPTS, N_CLIPS, len(SEED_CH_NAMES), N_CLIP_SAMPLES),
             "7 blocks x 40 concepts x 5 clips x 62 channels x 400 samples",
         )  # fmt: skip
-        parts = [
-            np.asarray(arr[b - 1]).reshape(-1, len(SEED_CH_NAMES), N_CLIP_SAMPLES)
-            for b in blocks
-        ]
-    data = np.concatenate(parts).astype(np.float64)
-    if not np.isfinite(data).all():
+        n_block = N_CONCEPTS * N_CLIPS
+        for j, b in enumerate(blocks):
+            out[j * n_block : (j + 1) * n_block] = np.asarray(arr[b - 1]).reshape(
+                -1, len(SEED_CH_NAMES), N_CLIP_SAMPLES
+            )
+    if not np.isfinite(out).all():
         raise ValueError(f"{path} holds NaN or Inf values in the selected clips.")
-    return data
 
 
 def _check_amplitude(data_uv: np.ndarray) -> None:
@@ -446,16 +447,20 @@ def read_seed_dv(
         [_block_metadata(root, b, labels, meta) for b in blocks], ignore_index=True
     )
 
-    data, mds = [], []
-    for key in keys:
+    # one float64 buffer filled subject by subject (no concatenated copy)
+    n_sub = len(block_md)
+    data = np.empty((len(keys) * n_sub, len(SEED_CH_NAMES), N_CLIP_SAMPLES))
+    mds = []
+    for s, key in enumerate(keys):
         logger.info(f"Reading {present[key]} (blocks {blocks})")
-        data.append(_read_subject_data(present[key], source, blocks))
+        _read_subject_data(
+            present[key], source, blocks, data[s * n_sub : (s + 1) * n_sub]
+        )
         subject, _, session = key.partition("_session")
         md = block_md.copy()
         md.insert(0, "subject", subject)
         md.insert(1, "session", int(session) if session else 1)
         mds.append(md)
-    data = np.concatenate(data)
     metadata = pd.concat(mds, ignore_index=True)
     if scale is None:
         _check_amplitude(data)
