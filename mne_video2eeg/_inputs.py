@@ -120,3 +120,100 @@ def feature_stats(X: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"Feature(s) {bad} are NaN for every frame of X.")
     std = np.where(std > 1e-12, std, 1.0)  # constant features stay at 0
     return mean, std
+
+
+#: Event codes of the emotion labels in every generated Epochs.
+EMOTION_EVENT_ID = {"negative": 1, "neutral": 2, "positive": 3}
+#: Subject label of population generations (``subject=None``).
+UNKNOWN_SUBJECT = "unknown"
+
+
+def check_same_features(X, feature_names: list[str], *, encoder=None) -> xr.DataArray:
+    """Validate ``X`` and check it has the features a model was fitted on."""
+    X = check_features(X)
+    names = [str(f) for f in X["feature"].values]
+    if names != list(feature_names):
+        raise ValueError(
+            f"X has {len(names)} features {names[:4]}..., but the model was "
+            f"fitted on {len(feature_names)} features {list(feature_names)[:4]}... "
+            f"(encoder {encoder or '?'!r}). Extract features with the same encoder "
+            "and settings as for fit."
+        )
+    return X
+
+
+def subject_label(subject, subjects: list[str]) -> str:
+    """Return the output label of ``subject`` (None -> the population label)."""
+    if subject is None:
+        return UNKNOWN_SUBJECT
+    subject = str(subject)
+    if subject not in subjects:
+        raise ValueError(
+            f"Unknown subject {subject!r}: the model knows subjects {subjects}. "
+            "Pass one of them, or subject=None for the population "
+            "('unknown subject')."
+        )
+    return subject
+
+
+def emotions_for(ids: list[str], emotion, video_emotions: dict) -> list[str]:
+    """Emotion label of each video: given, else known from training, else neutral."""
+    if emotion is None:
+        return [video_emotions.get(v, "neutral") for v in ids]
+    if isinstance(emotion, str):
+        return [emotion] * len(ids)
+    if isinstance(emotion, dict | pd.Series):
+        emotion = {str(k): str(v) for k, v in dict(emotion).items()}
+        missing = [v for v in ids if v not in emotion]
+        if missing:
+            raise ValueError(f"emotion= has no label for video(s) {missing[:5]}.")
+        return [emotion[v] for v in ids]
+    raise TypeError(
+        "emotion must be None, a str, or a dict/Series mapping video id to "
+        f"emotion, got {type(emotion).__name__}."
+    )
+
+
+def generated_epochs(
+    data: np.ndarray,
+    info: mne.Info,
+    *,
+    ids: list[str],
+    subject: str,
+    emotions: list[str],
+    n_samples: int,
+    tmin: float = 0.0,
+) -> mne.EpochsArray:
+    """Wrap generated clips (video-major, ``n_samples`` each) as Epochs.
+
+    ``metadata`` holds video, subject, emotion and sample; ``event_id`` is
+    keyed by emotion with the codes of :data:`EMOTION_EVENT_ID` (new labels
+    get the next free codes).
+    """
+    rep = np.repeat(np.arange(len(ids)), n_samples)
+    metadata = pd.DataFrame(
+        {
+            "video": [ids[k] for k in rep],
+            "subject": subject,
+            "emotion": [emotions[k] for k in rep],
+            "sample": np.tile(np.arange(n_samples), len(ids)),
+        }
+    )
+    event_id = dict(EMOTION_EVENT_ID)
+    for emo in sorted(set(metadata["emotion"]) - set(event_id)):
+        event_id[emo] = max(event_id.values()) + 1
+    codes = np.array([event_id[e] for e in metadata["emotion"]], int)
+    n_times = data.shape[-1]
+    events = np.column_stack(
+        [np.arange(len(rep)) * n_times, np.zeros(len(rep), int), codes]
+    )
+    event_id = {k: v for k, v in event_id.items() if v in set(codes)}
+    return mne.EpochsArray(
+        data,
+        info.copy(),
+        events=events,
+        tmin=tmin,
+        event_id=event_id,
+        metadata=metadata,
+        verbose=False,
+    )

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import mne
 import numpy as np
-import pandas as pd
 from mne.utils import fill_doc, logger, verbose
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
@@ -43,11 +42,6 @@ from .utils._checks import (
 )
 
 __all__ = ["EmotionTemplateBaseline", "RidgeEncodingBaseline"]
-
-#: Emotion event codes, as in the generator's outputs.
-EMOTION_EVENT_ID = {"negative": 1, "neutral": 2, "positive": 3}
-#: Subject label of population (subject=None) generations, as in the generator.
-UNKNOWN_SUBJECT = "unknown"
 
 
 class _BaselineMixin(BaseEstimator):
@@ -108,43 +102,14 @@ class _BaselineMixin(BaseEstimator):
 
     # ----------------------------------------------------------- generating
     def _subject_label(self, subject):
-        if subject is None:
-            return UNKNOWN_SUBJECT
-        subject = str(subject)
-        if subject not in self.subjects_:
-            raise ValueError(
-                f"Unknown subject {subject!r}: the baseline knows subjects "
-                f"{self.subjects_}. Pass one of them, or subject=None for the "
-                "population."
-            )
-        return subject
+        return _inputs.subject_label(subject, self.subjects_)
 
     def _emotions_for(self, ids, emotion):
-        if emotion is None:
-            return [self.video_emotions_.get(v, "neutral") for v in ids]
-        if isinstance(emotion, str):
-            return [emotion] * len(ids)
-        if isinstance(emotion, dict | pd.Series):
-            emotion = {str(k): str(v) for k, v in dict(emotion).items()}
-            missing = [v for v in ids if v not in emotion]
-            if missing:
-                raise ValueError(f"emotion= has no label for video(s) {missing[:5]}.")
-            return [emotion[v] for v in ids]
-        raise TypeError(
-            "emotion must be None, a str, or a dict/Series mapping video id to "
-            f"emotion, got {type(emotion).__name__}."
-        )
+        return _inputs.emotions_for(ids, emotion, self.video_emotions_)
 
     def _check_generate(self, X, n_samples, random_state):
         check_is_fitted(self, "info_")
-        X = _inputs.check_features(X)
-        names = [str(f) for f in X["feature"].values]
-        if names != self.feature_names_:
-            raise ValueError(
-                f"X has features {names[:4]}..., but the baseline was fitted on "
-                f"{self.feature_names_[:4]}...; extract features with the same "
-                "encoder as for fit."
-            )
+        X = _inputs.check_same_features(X, self.feature_names_)
         n_samples = _check_positive(n_samples, "n_samples", integer=True)
         seed = self.random_state if random_state is None else random_state
         return X, n_samples, _check_random_state(seed)
@@ -153,30 +118,14 @@ class _BaselineMixin(BaseEstimator):
         """``means`` (n_videos, n_ch, n_times) -> K noisy samples each, as Epochs."""
         rep = np.repeat(np.arange(len(ids)), n_samples)
         data = means[rep] + self._draw_noise(len(rep), subject, rng)
-        metadata = pd.DataFrame(
-            {
-                "video": [ids[k] for k in rep],
-                "subject": subject,
-                "emotion": [emotions[k] for k in rep],
-                "sample": np.tile(np.arange(n_samples), len(ids)),
-            }
-        )
-        event_id = dict(EMOTION_EVENT_ID)
-        for emo in sorted(set(metadata["emotion"]) - set(event_id)):
-            event_id[emo] = max(event_id.values()) + 1
-        codes = np.array([event_id[e] for e in metadata["emotion"]], int)
-        events = np.column_stack(
-            [np.arange(len(rep)) * self.n_times_, np.zeros(len(rep), int), codes]
-        )
-        event_id = {k: v for k, v in event_id.items() if v in set(codes)}
-        return mne.EpochsArray(
+        return _inputs.generated_epochs(
             data,
-            self.info_.copy(),
-            events=events,
+            self.info_,
+            ids=ids,
+            subject=subject,
+            emotions=emotions,
+            n_samples=n_samples,
             tmin=self.tmin_,
-            event_id=event_id,
-            metadata=metadata,
-            verbose=False,
         )
 
 

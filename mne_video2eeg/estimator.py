@@ -7,7 +7,6 @@ from pathlib import Path
 
 import mne
 import numpy as np
-import pandas as pd
 import torch
 from mne.utils import logger, verbose, warn
 from sklearn.base import BaseEstimator
@@ -19,8 +18,6 @@ from ._version import __version__
 from .utils._checks import _check_option, _check_positive, _validate_type
 from .utils._fileio import atomic_path
 
-EMOTION_EVENT_ID = {"negative": 1, "neutral": 2, "positive": 3}
-UNKNOWN_SUBJECT = "unknown"
 _FORMAT = "mne-video2eeg-generator"
 
 
@@ -349,47 +346,6 @@ class Video2EEGGenerator(BaseEstimator):
         return VideoEEGDiffusion(graphs=graphs, **config)
 
     # ------------------------------------------------------------- generate
-    def _check_generate_features(self, X):
-        X = _inputs.check_features(X)
-        names = [str(f) for f in X["feature"].values]
-        if names != self.feature_names_:
-            raise ValueError(
-                f"X has {len(names)} features {names[:4]}..., but the generator was "
-                f"fitted on {self.n_features_in_} features "
-                f"{self.feature_names_[:4]}... (encoder "
-                f"{self.feature_attrs_.get('encoder', '?')!r}). Extract features "
-                "with the same encoder and settings as for fit."
-            )
-        return X
-
-    def _subject_index(self, subject) -> tuple[int, str]:
-        if subject is None:
-            return len(self.subjects_), UNKNOWN_SUBJECT
-        subject = str(subject)
-        if subject not in self.subjects_:
-            raise ValueError(
-                f"Unknown subject {subject!r}: the generator knows subjects "
-                f"{self.subjects_}. Pass one of them, or subject=None for the "
-                "population ('unknown subject') embedding."
-            )
-        return self.subjects_.index(subject), subject
-
-    def _emotions_for(self, ids, emotion) -> list[str]:
-        if emotion is None:
-            return [self.video_emotions_.get(v, "neutral") for v in ids]
-        if isinstance(emotion, str):
-            return [emotion] * len(ids)
-        if isinstance(emotion, dict | pd.Series):
-            emotion = dict(emotion)
-            missing = [v for v in ids if v not in emotion]
-            if missing:
-                raise ValueError(f"emotion= has no label for video(s) {missing[:5]}.")
-            return [str(emotion[v]) for v in ids]
-        raise TypeError(
-            "emotion must be None, a str, or a dict/Series mapping video id to "
-            f"emotion, got {type(emotion).__name__}."
-        )
-
     @verbose
     def generate(
         self,
@@ -435,15 +391,22 @@ class Video2EEGGenerator(BaseEstimator):
         from .preprocessing import invert_channel_scale
 
         check_is_fitted(self, "module_")
-        X = self._check_generate_features(X)
+        X = _inputs.check_same_features(
+            X, self.feature_names_, encoder=self.feature_attrs_.get("encoder")
+        )
         n_samples = _check_positive(n_samples, "n_samples", integer=True)
         batch_size = _check_positive(batch_size, "batch_size", integer=True)
-        subj_idx, subj_label = self._subject_index(subject)
+        subj_label = _inputs.subject_label(subject, self.subjects_)
+        subj_idx = (
+            self.subjects_.index(subj_label)
+            if subject is not None
+            else len(self.subjects_)
+        )
         tokens = _inputs.standardise_features(
             X, self.feature_scale_["mean"], self.feature_scale_["std"]
         )
         ids = tokens.ids
-        emotions = self._emotions_for(ids, emotion)
+        emotions = _inputs.emotions_for(ids, emotion, self.video_emotions_)
         rep = np.repeat(np.arange(len(ids)), n_samples)
         cond = {
             "video": torch.from_numpy(tokens.values[rep]),
@@ -468,33 +431,13 @@ class Video2EEGGenerator(BaseEstimator):
         data = invert_channel_scale(
             x.numpy().astype(np.float64), self.scale_["mean"], self.scale_["std"]
         )
-        metadata = pd.DataFrame(
-            {
-                "video": [ids[k] for k in rep],
-                "subject": subj_label,
-                "emotion": [emotions[k] for k in rep],
-                "sample": np.tile(np.arange(n_samples), len(ids)),
-            }
-        )
-        event_id = dict(EMOTION_EVENT_ID)
-        for emo in sorted(set(metadata["emotion"]) - set(event_id)):
-            event_id[emo] = max(event_id.values()) + 1
-        events = np.column_stack(
-            [
-                np.arange(len(rep)) * self.n_times_,
-                np.zeros(len(rep), int),
-                [event_id[e] for e in metadata["emotion"]],
-            ]
-        )
-        event_id = {k: v for k, v in event_id.items() if v in set(events[:, 2])}
-        return mne.EpochsArray(
+        return _inputs.generated_epochs(
             data,
-            self.info_.copy(),
-            events=events,
-            tmin=0.0,
-            event_id=event_id,
-            metadata=metadata,
-            verbose=False,
+            self.info_,
+            ids=ids,
+            subject=subj_label,
+            emotions=emotions,
+            n_samples=n_samples,
         )
 
     def generate_raw(self, X, *, gap: float = 0.0, **kwargs) -> mne.io.RawArray:
