@@ -174,6 +174,21 @@ def emotions_for(ids: list[str], emotion, video_emotions: dict) -> list[str]:
     )
 
 
+def emotion_events(labels) -> tuple[np.ndarray, dict[str, int]]:
+    """Event codes of emotion labels and the ``event_id`` of those present.
+
+    The package's labels keep the codes of :data:`EMOTION_EVENT_ID`; other
+    labels (e.g. "unknown") get 4, 5, ... in sorted order.
+    """
+    labels = [str(label) for label in labels]
+    event_id = dict(EMOTION_EVENT_ID)
+    for label in sorted(set(labels) - set(event_id)):
+        event_id[label] = max(event_id.values()) + 1
+    codes = np.array([event_id[label] for label in labels], int)
+    present = set(codes.tolist())
+    return codes, {k: v for k, v in event_id.items() if v in present}
+
+
 def generated_epochs(
     data: np.ndarray,
     info: mne.Info,
@@ -199,15 +214,11 @@ def generated_epochs(
             "sample": np.tile(np.arange(n_samples), len(ids)),
         }
     )
-    event_id = dict(EMOTION_EVENT_ID)
-    for emo in sorted(set(metadata["emotion"]) - set(event_id)):
-        event_id[emo] = max(event_id.values()) + 1
-    codes = np.array([event_id[e] for e in metadata["emotion"]], int)
+    codes, event_id = emotion_events(metadata["emotion"])
     n_times = data.shape[-1]
     events = np.column_stack(
         [np.arange(len(rep)) * n_times, np.zeros(len(rep), int), codes]
     )
-    event_id = {k: v for k, v in event_id.items() if v in set(codes)}
     return mne.EpochsArray(
         data,
         info.copy(),

@@ -22,13 +22,12 @@ import numpy as np
 import pandas as pd
 from mne.utils import fill_doc, logger, verbose
 
+from .._inputs import emotion_events as _emotion_events
 from ..utils._checks import _check_positive, _validate_type
 from ..video.io import VideoClip, _VideoReader
 
 __all__ = ["read_video_recording"]
 
-#: Event codes of the package's emotion labels (other labels get 4, 5, ...).
-EMOTION_EVENT_ID = {"negative": 1, "neutral": 2, "positive": 3}
 #: Emotion of clips with no label (SEED-DV ships none).
 UNKNOWN_EMOTION = "unknown"
 
@@ -108,16 +107,6 @@ def _emotion_column(
     return pd.Series(
         merged["emotion"].map(str).to_numpy(), index=metadata.index, dtype=object
     )
-
-
-def _emotion_events(labels) -> tuple[np.ndarray, dict[str, int]]:
-    """Event codes of emotion labels and the ``event_id`` of those present."""
-    event_id = dict(EMOTION_EVENT_ID)
-    for label in sorted(set(labels) - set(event_id)):
-        event_id[label] = max(event_id.values()) + 1
-    codes = np.array([event_id[label] for label in labels], int)
-    present = set(codes.tolist())
-    return codes, {k: v for k, v in event_id.items() if v in present}
 
 
 # --------------------------------------------------------------------------- #
