@@ -1,0 +1,296 @@
+"""Training and batched sampling loops for :class:`~.nn.VideoEEGDiffusion`.
+
+Kept separate from the estimator so that checkpoint/resume and distributed
+training can be layered on without touching the model code:
+
+* :func:`train_diffusion` accepts ``start_state`` and returns ``state`` (model,
+  EMA and optimizer state dicts + the epoch counter), which is everything a
+  checkpoint needs.
+* DDP hook: pass an already wrapped model's module as ``model`` and a
+  ``sampler_rank=(rank, world_size)`` to shard the batches (not built yet;
+  the batching is a single permutation that can be split per rank).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from mne.utils import ProgressBar, logger, verbose
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from .nn._layers import flush_denormal
+
+COND_KEYS = ("video", "video_time", "video_mask", "subject", "ref_eeg")
+
+
+def _index_cond(tensors: dict, idx, device) -> dict:
+    """Slice the condition entries of ``tensors`` along the first axis."""
+    n = len(tensors["x0"])
+    cond = {}
+    for key in COND_KEYS:
+        val = tensors.get(key)
+        if val is None:
+            continue
+        if key == "video_time" and (val.ndim == 1 or len(val) != n):
+            cond[key] = val.to(device)  # shared (n_frames,) time axis
+        else:
+            cond[key] = val[idx].to(device)
+    return cond
+
+
+def _check_tensors(tensors: dict):
+    if not isinstance(tensors, dict) or "x0" not in tensors:
+        raise ValueError(
+            "tensors must be a dict holding at least 'x0', 'video', 'video_time' "
+            f"and 'subject', got {type(tensors).__name__}"
+            + (f" with keys {sorted(tensors)}" if isinstance(tensors, dict) else "")
+            + "."
+        )
+    n = len(tensors["x0"])
+    for key in ("video", "subject", "video_mask", "ref_eeg"):
+        val = tensors.get(key)
+        if val is not None and len(val) != n:
+            raise ValueError(
+                f"tensors[{key!r}] has {len(val)} rows but x0 has {n}; pass one "
+                "row per clip."
+            )
+    return n, {k: torch.as_tensor(v) for k, v in tensors.items() if v is not None}
+
+
+@verbose
+def train_diffusion(
+    model,
+    tensors: dict,
+    *,
+    n_epochs: int = 100,
+    batch_size: int = 32,
+    lr: float = 1e-3,
+    weight_decay: float = 1e-4,
+    ema_decay: float = 0.999,
+    grad_clip: float | None = 1.0,
+    warmup_steps: int = 100,
+    seed: int = 0,
+    device="cpu",
+    callback: Callable | None = None,
+    start_state: dict | None = None,
+    copy_ema: bool = True,
+    verbose=None,
+):
+    """Train a :class:`~mne_video2eeg.nn.VideoEEGDiffusion` with AdamW + EMA.
+
+    Parameters
+    ----------
+    model : VideoEEGDiffusion
+        The model (moved to ``device`` in place).
+    tensors : dict of Tensor
+        ``x0`` (N, C, T), ``video`` (N, M, F), ``video_time`` (M,) or (N, M),
+        ``subject`` (N,) long; optional ``video_mask`` (N, M) bool and
+        ``ref_eeg`` (N, C, T_ref).  Kept on CPU; batches are moved to device.
+    n_epochs, batch_size : int
+        Passes over the data and clips per step (the last partial batch is
+        kept).
+    lr, weight_decay : float
+        AdamW settings; the learning rate warms up linearly over
+        ``warmup_steps`` optimizer steps and then stays constant.
+    ema_decay : float
+        EMA decay of the weights (``AveragedModel`` + ``get_ema_multi_avg_fn``,
+        buffers included).  The EMA weights are the ones to sample with.
+    grad_clip : float | None
+        Max gradient norm (None: no clipping).
+    warmup_steps : int
+        Linear warm-up length.
+    seed : int
+        Seeds the LOCAL generators for batching (CPU) and for timesteps, noise,
+        CFG drop and Graph-DA (on ``device``).  Deterministic on CPU.
+    device : str | torch.device
+        Where to train.
+    callback : callable | None
+        ``callback(epoch, logs, state_fn)`` after every epoch; ``state_fn()``
+        returns the current ``state`` (for checkpoints).  Return True to stop.
+    start_state : dict | None
+        A ``state`` returned earlier: resumes model, EMA, optimizer, epoch and
+        RNG streams.
+    copy_ema : bool
+        Load the EMA weights into ``model`` at the end (the raw weights stay in
+        ``state["model"]``).
+    %(verbose)s
+
+    Returns
+    -------
+    history : list of dict
+        One dict per epoch: ``epoch`` and the means of every logged value
+        (``loss``, ``mse``, ``trf_mse``, ``disc_loss``, ``disc_acc``,
+        ``gate_mean``) plus ``lr``.
+    state : dict
+        ``model``, ``ema`` (EMA weights; ``model.load_state_dict(state["ema"])``
+        to sample with them), ``optimizer``, ``epoch``, ``step``, ``rng``.
+    """
+    with flush_denormal():
+        return _train(
+            model,
+            tensors,
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            ema_decay=ema_decay,
+            grad_clip=grad_clip,
+            warmup_steps=warmup_steps,
+            seed=seed,
+            device=device,
+            callback=callback,
+            start_state=start_state,
+            copy_ema=copy_ema,
+        )
+
+
+def _train(
+    model,
+    tensors,
+    *,
+    n_epochs,
+    batch_size,
+    lr,
+    weight_decay,
+    ema_decay,
+    grad_clip,
+    warmup_steps,
+    seed,
+    device,
+    callback,
+    start_state,
+    copy_ema,
+):
+    n, tensors = _check_tensors(tensors)
+    device = torch.device(device)
+    model.to(device)
+    opt = torch.optim.AdamW(
+        model.parameters(), lr=lr, weight_decay=weight_decay, foreach=True
+    )
+    ema = AveragedModel(
+        model, multi_avg_fn=get_ema_multi_avg_fn(ema_decay), use_buffers=True
+    )
+    g_batch = torch.Generator().manual_seed(int(seed))
+    g_dev = torch.Generator(device=device).manual_seed(int(seed) + 1)
+    epoch0, step = 0, 0
+    if start_state is not None:
+        model.load_state_dict(start_state["model"])
+        ema.module.load_state_dict(start_state["ema"])
+        ema.n_averaged.fill_(max(1, int(start_state.get("step", 1))))
+        opt.load_state_dict(start_state["optimizer"])
+        epoch0, step = int(start_state["epoch"]), int(start_state["step"])
+        g_batch.set_state(start_state["rng"]["batch"])
+        g_dev.set_state(start_state["rng"]["device"].to(g_dev.get_state().device))
+
+    def state_fn():
+        return {
+            "model": copy.deepcopy(model.state_dict()),
+            "ema": copy.deepcopy(ema.module.state_dict()),
+            "optimizer": copy.deepcopy(opt.state_dict()),
+            "epoch": epoch,
+            "step": step,
+            "rng": {"batch": g_batch.get_state(), "device": g_dev.get_state()},
+        }
+
+    history = []
+    model.train()
+    epoch = epoch0
+    for epoch in ProgressBar(range(epoch0, n_epochs), mesg="Training"):
+        perm = torch.randperm(n, generator=g_batch)
+        sums: dict = {}
+        n_batches = 0
+        for start in range(0, n, batch_size):
+            idx = perm[start : start + batch_size]
+            x0 = tensors["x0"][idx].to(device)
+            cond = _index_cond(tensors, idx, device)
+            for group in opt.param_groups:
+                group["lr"] = lr * min(1.0, (step + 1) / max(1, warmup_steps))
+            loss, logs = model.loss(x0, cond, generator=g_dev)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if grad_clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            opt.step()
+            ema.update_parameters(model)
+            step += 1
+            n_batches += 1
+            for key, val in logs.items():
+                sums[key] = sums.get(key, 0.0) + val
+        epoch += 1
+        row = {"epoch": epoch, "lr": opt.param_groups[0]["lr"]}
+        row.update({k: v / n_batches for k, v in sums.items()})
+        history.append(row)
+        logger.info(
+            f"Epoch {epoch}/{n_epochs}: "
+            + ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "epoch")
+        )
+        if callback is not None and callback(epoch, row, state_fn):
+            break
+    state = state_fn()
+    if copy_ema:
+        model.load_state_dict(state["ema"])
+    model.eval()
+    return history, state
+
+
+def sample_batched(
+    model,
+    cond: dict,
+    *,
+    batch_size: int = 64,
+    n_steps: int = 25,
+    sampler: str = "dpmsolver",
+    guidance_scale: float = 1.0,
+    seed: int | None = 0,
+    device=None,
+) -> np.ndarray:
+    """Generate one clip per row of ``cond`` in batches (flat memory).
+
+    Parameters
+    ----------
+    model : VideoEEGDiffusion
+        Trained model (sample with EMA weights loaded).
+    cond : dict of Tensor
+        Condition with N rows (``video_time`` may be shared (M,)).
+    batch_size : int
+        Clips per sampler call.
+    n_steps, sampler, guidance_scale
+        See :meth:`VideoEEGDiffusion.sample`.
+    seed : int | None
+        Seeds one local generator used for all batches (same seed, same
+        output for the same ``batch_size``).
+    device : str | torch.device | None
+        Defaults to the model's device.
+
+    Returns
+    -------
+    ndarray, shape (N, n_channels, n_times), float32
+    """
+    if device is None:
+        device = next(model.parameters()).device
+    device = torch.device(device)
+    model.to(device)
+    subject = torch.as_tensor(cond["subject"])
+    n = len(subject)
+    gen = torch.Generator(device=device)
+    if seed is None:
+        gen.seed()
+    else:
+        gen.manual_seed(int(seed))
+    tensors = dict(cond, x0=subject)
+    out = []
+    for start in range(0, n, batch_size):
+        idx = torch.arange(start, min(n, start + batch_size))
+        part = _index_cond(tensors, idx, device)
+        x = model.sample(
+            part,
+            n_steps=n_steps,
+            sampler=sampler,
+            guidance_scale=guidance_scale,
+            generator=gen,
+        )
+        out.append(x.cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0,), np.float32)

@@ -1,0 +1,222 @@
+"""DDPM training loss and samplers around :class:`~.denoiser.VideoEEGDenoiser`.
+
+The noise schedule is diffusers' ``DDPMScheduler`` (cosine,
+``squaredcos_cap_v2``, 1000 training steps, as in the paper); samplers are
+built ``from_config`` of it: ``DDIMScheduler`` (deterministic, eta=0),
+``DPMSolverMultistepScheduler`` (DPM-Solver++ 2M) and ``DDPMScheduler``
+(ancestral).  ``clip_sample`` is off: EEG at working scale has unit variance,
+so diffusers' default clipping of x0 to [-1, 1] would flatten every peak.
+Samplers space their timesteps "trailing" (ends at the last training step),
+which is the better choice when running 10-25 steps.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+import torch.nn.functional as F
+from diffusers import DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler
+from mne.utils import _check_option
+from torch import nn
+
+from ._layers import flush_denormal
+from .denoiser import VideoEEGDenoiser
+
+SAMPLERS = ("ddim", "dpmsolver", "ddpm")
+
+
+class VideoEEGDiffusion(nn.Module):
+    """Conditional DDPM on EEG clips.
+
+    Parameters
+    ----------
+    denoiser : VideoEEGDenoiser
+        The network (its ``prediction_type`` sets the scheduler's).
+    num_train_timesteps : int
+        Training diffusion steps.
+    adv_weight : float
+        Weight of the self-play discriminator loss (its gradient is reversed
+        into the graph branches, see :class:`~.spgn.SelfPlayFusion`).
+    trf_weight : float
+        Weight of the regression of the condition's expected-EEG map
+        (``ctx["mean"]``, the lag path's encoding model) onto ``x0``.  It
+        teaches the stimulus-locked mean directly; 0 disables it.
+    residual : bool
+        Diffuse the residual ``x0 - mean`` (``mean`` detached) and add
+        ``mean`` back after sampling, as in CARD (Han et al. 2022,
+        "Classification and regression diffusion models"), whose diffusion
+        starts from a learned conditional mean.  The stimulus-locked mean is
+        then fitted by plain regression (the estimator that is optimal for
+        it), and the diffusion spends its capacity on the background EEG and
+        its (video-dependent) spectra/topographies.  Classifier-free guidance
+        acts on the residual model only.  Needs the lag path.
+    """
+
+    def __init__(
+        self,
+        denoiser: VideoEEGDenoiser,
+        *,
+        num_train_timesteps: int = 1000,
+        adv_weight: float = 0.1,
+        trf_weight: float = 1.0,
+        residual: bool = True,
+    ):
+        super().__init__()
+        self.denoiser = denoiser
+        self.adv_weight = float(adv_weight)
+        self.trf_weight = float(trf_weight)
+        self.residual = bool(residual) and denoiser.cond.lag is not None
+        self.scheduler = DDPMScheduler(
+            num_train_timesteps=num_train_timesteps,
+            beta_schedule="squaredcos_cap_v2",
+            prediction_type=denoiser.prediction_type,
+            clip_sample=False,
+        )
+        acp = self.scheduler.alphas_cumprod.float()
+        self.register_buffer("sqrt_acp", acp.sqrt(), persistent=False)
+        self.register_buffer("sqrt_1m_acp", (1 - acp).sqrt(), persistent=False)
+
+    # ----------------------------------------------------------------- train
+    def loss(self, x0: torch.Tensor, cond: dict, *, generator=None):
+        """Training loss for a batch.
+
+        Parameters
+        ----------
+        x0 : Tensor, shape (B, n_channels, n_times)
+            Clean EEG at working scale.
+        cond : dict
+            Condition (see :meth:`VideoEEGDenoiser.encode_condition`).
+        generator : torch.Generator | None
+            Local generator (on ``x0.device``) for timesteps, noise, CFG drop
+            and Graph-DA.
+
+        Returns
+        -------
+        loss : Tensor
+            Scalar: ``mse + adv_weight * disc_loss + trf_weight * trf_mse``.
+        logs : dict of float
+            ``loss``, ``mse``, ``disc_loss``, ``disc_acc``, ``gate_mean``,
+            ``trf_mse`` (those that apply).
+        """
+        den = self.denoiser
+        b = x0.shape[0]
+        t = torch.randint(
+            0,
+            self.scheduler.config.num_train_timesteps,
+            (b,),
+            generator=generator,
+            device=x0.device,
+        )
+        noise = torch.randn(x0.shape, generator=generator, device=x0.device)
+        ctx = den.encode_condition(cond, generator=generator)
+        mean = ctx["mean"][..., : den.n_times]
+        r0 = x0 - mean.detach() if self.residual else x0
+        a = self.sqrt_acp[t][:, None, None]
+        s = self.sqrt_1m_acp[t][:, None, None]
+        x_t = a * r0 + s * noise
+        target = noise if den.prediction_type == "epsilon" else a * noise - s * r0
+        pred, aux = den(x_t, t, ctx=ctx, generator=generator, return_aux=True)
+        mse = F.mse_loss(pred, target)
+        loss = mse
+        logs = {"mse": float(mse.detach())}
+        if "disc_loss" in aux:
+            loss = loss + self.adv_weight * aux["disc_loss"]
+        if self.trf_weight > 0 and den.cond.lag is not None:
+            trf_mse = F.mse_loss(mean, x0)
+            loss = loss + self.trf_weight * trf_mse
+            logs["trf_mse"] = float(trf_mse.detach())
+        logs.update({k: float(v.detach()) for k, v in aux.items()})
+        logs["loss"] = float(loss.detach())
+        return loss, logs
+
+    # ---------------------------------------------------------------- sample
+    def make_sampler(self, sampler: str = "dpmsolver"):
+        """Build a fresh diffusers scheduler for ``sampler`` from the training config."""
+        _check_option("sampler", sampler, SAMPLERS)
+        cfg = dict(self.scheduler.config)
+        if sampler == "ddim":
+            return DDIMScheduler.from_config(
+                cfg, timestep_spacing="trailing", set_alpha_to_one=False
+            )
+        if sampler == "dpmsolver":
+            return DPMSolverMultistepScheduler.from_config(
+                cfg,
+                algorithm_type="dpmsolver++",
+                solver_order=2,
+                timestep_spacing="trailing",
+            )
+        return DDPMScheduler.from_config(cfg, timestep_spacing="trailing")
+
+    @torch.inference_mode()
+    def sample(
+        self,
+        cond: dict,
+        *,
+        n_steps: int = 25,
+        sampler: str = "dpmsolver",
+        guidance_scale: float = 1.0,
+        generator=None,
+    ) -> torch.Tensor:
+        """Generate one clip per row of ``cond``.
+
+        Parameters
+        ----------
+        cond : dict
+            Condition with batch size B (see
+            :meth:`VideoEEGDenoiser.encode_condition`).
+        n_steps : int
+            Inference steps.
+        sampler : "dpmsolver" | "ddim" | "ddpm"
+            DPM-Solver++ (2M), DDIM (eta=0) or ancestral DDPM.
+        guidance_scale : float
+            Classifier-free guidance ``w``: ``uncond + w (cond - uncond)``.
+            1.0 runs no unconditional pass.
+        generator : torch.Generator | None
+            Local generator (on the model's device) for the initial noise and
+            stochastic sampler steps.
+
+        Returns
+        -------
+        Tensor, shape (B, n_channels, n_times)
+        """
+        if not isinstance(n_steps, int) or n_steps < 1:
+            raise ValueError(f"n_steps must be a positive int, got {n_steps!r}.")
+        was_training = self.training
+        self.eval()
+        try:
+            with flush_denormal():
+                return self._sample(cond, n_steps, sampler, guidance_scale, generator)
+        finally:
+            self.train(was_training)
+
+    def _sample(self, cond, n_steps, sampler, guidance_scale, generator):
+        den = self.denoiser
+        dev = den.elec_embed.device
+        sched = self.make_sampler(sampler)
+        with warnings.catch_warnings():
+            # diffusers 0.42 DPMSolver calls np.array on a torch tensor (numpy 2
+            # copy-keyword DeprecationWarning): harmless, not ours to fix
+            warnings.filterwarnings("ignore", "__array__", DeprecationWarning)
+            sched.set_timesteps(n_steps, device=dev)
+        b = len(torch.as_tensor(cond["subject"]))
+        ctx = den.encode_condition(cond, drop=torch.zeros(b, dtype=torch.bool))
+        guided = float(guidance_scale) != 1.0
+        if guided:
+            unc = den.encode_condition(cond, drop=torch.ones(b, dtype=torch.bool))
+            ctx = {k: torch.cat([ctx[k], unc[k]]) for k in ctx}
+        shape = (b, den.n_channels, den.n_times)
+        x = torch.randn(shape, generator=generator, device=dev)
+        x = x * sched.init_noise_sigma
+        for t in sched.timesteps:
+            xin = torch.cat([x, x]) if guided else x
+            xin = sched.scale_model_input(xin, t)
+            out = den(xin, t, ctx=ctx)
+            if guided:
+                oc, ou = out.chunk(2)
+                out = ou + guidance_scale * (oc - ou)
+            kw = {"generator": generator} if sampler == "ddpm" else {}
+            x = sched.step(out, t, x, **kw).prev_sample
+        if self.residual:
+            x = x + ctx["mean"][:b, :, : den.n_times]
+        return x
