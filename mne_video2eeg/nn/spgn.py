@@ -127,6 +127,7 @@ class MultiScaleGraphConv(nn.Module):
         return filt.reshape(filt.shape[0], -1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, N, C, D)
+        """Apply the layer to tokens (B, N, C, D)."""
         b, n, c, d = x.shape
         y = self.lin(x).view(b, n, c * self.n_filters, d)
         return torch.matmul(self.filters(), y)
@@ -158,6 +159,7 @@ class SpatialGraphAttention(nn.Module):
         self.qk = nn.Linear(width, 2 * n_heads * key_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, N, C, D)
+        """Apply the layer to tokens (B, N, C, D)."""
         b, n, c, d = x.shape
         h = self.n_heads
         qk = self.qk(x).view(b * n, c, 2, h, self.key_dim).permute(2, 0, 3, 1, 4)
@@ -176,8 +178,9 @@ class SelfPlayFusion(nn.Module):
     ``g = sigmoid(w · [h_a, h_b])``.  During training a small discriminator
     sees the two gated contributions (averaged over time tokens, per
     electrode) and tries to tell which branch each came from (BCE).  Its input
-    passes through a gradient-reversal layer, so the gate and the branches are
-    trained to make the contributions indistinguishable: a branch that
+    passes through a gradient-reversal layer into the gate (the branch features
+    are detached there), so the gate is trained to make the contributions
+    indistinguishable: a branch that
     dominated (``g`` near 0 or 1) would be trivially recognisable, hence the
     game keeps both branches in play.  The paper leaves the game unspecified;
     this is the standard domain-adversarial (DANN) form of it.
@@ -197,7 +200,13 @@ class SelfPlayFusion(nn.Module):
         ca, cb = g * h_a, (1 - g) * h_b
         aux = {"gate_mean": g.detach().mean()}
         if self.training:
-            pooled = torch.stack([ca.mean(1), cb.mean(1)])  # (2, B, C, D)
+            # the branch features are detached: the reversed gradient reaches
+            # only the (bounded) gate; reversing it into the unbounded branch
+            # features blew the training loss up (0.2 -> 170 in the
+            # single-pair overfit)
+            pooled = torch.stack(
+                [(g * h_a.detach()).mean(1), ((1 - g) * h_b.detach()).mean(1)]
+            )  # (2, B, C, D)
             logits = self.disc(grad_reverse(pooled, self.reverse_weight))[..., 0]
             labels = torch.zeros_like(logits)
             labels[0] = 1.0
@@ -219,6 +228,7 @@ class GraphDA(nn.Module):
         self.node_drop = float(node_drop)
 
     def forward(self, x: torch.Tensor, generator=None) -> torch.Tensor:
+        """Augment tokens (B, N, C, D) in training; identity in eval."""
         if not self.training:
             return x
         if self.noise_std > 0:
