@@ -22,7 +22,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("MNE_LOGGING_LEVEL", "warning")
 
 _ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(_ROOT))  # document the checkout, even if not installed
+if (_ROOT / "mne_video2eeg").is_dir():
+    sys.path.insert(0, str(_ROOT))  # document the checkout, even if not installed
 
 import mne_video2eeg  # noqa: E402
 

@@ -81,9 +81,28 @@ def plot_edges(adj, title, ax):
 
 
 oz = ch_names.index("OZ")
+is_oz = np.array(ch_names) == "OZ"
+star = dict(marker="*", markerfacecolor="C0", markeredgecolor="k", markersize=14)
+
+
+def weights_from_oz(adj):
+    w = adj[oz].copy()
+    w[oz] = w.max()  # the diagonal is 0; show OZ itself as strongly linked
+    return w
+
+
 fig, axes = plt.subplots(1, 2, figsize=(9, 4.5), layout="constrained")
 plot_edges(adj_e, "E-Graph edges", axes[0])
-mne.viz.plot_topomap(adj_e[oz], info, axes=axes[1], cmap="Reds", show=False, contours=0)
+mne.viz.plot_topomap(
+    weights_from_oz(adj_e),
+    info,
+    axes=axes[1],
+    cmap="Reds",
+    show=False,
+    contours=0,
+    mask=is_oz,
+    mask_params=star,
+)
 axes[1].set_title("E-Graph weights from OZ")
 
 # %%
@@ -121,7 +140,16 @@ for ax, band in zip(axes, band_graphs["band"].values, strict=True):
 adj_s6 = make_signal_graph(epochs, n_neighbors=6, verbose="error")
 fig, axes = plt.subplots(1, 2, figsize=(9, 4.5), layout="constrained")
 plot_edges(adj_s6, "S-Graph edges (6 strongest per channel)", axes[0])
-mne.viz.plot_topomap(adj_s[oz], info, axes=axes[1], cmap="Reds", show=False, contours=0)
+mne.viz.plot_topomap(
+    weights_from_oz(adj_s),
+    info,
+    axes=axes[1],
+    cmap="Reds",
+    show=False,
+    contours=0,
+    mask=is_oz,
+    mask_params=star,
+)
 axes[1].set_title("S-Graph weights from OZ")
 
 # %%
