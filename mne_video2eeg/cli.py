@@ -9,7 +9,7 @@ from pathlib import Path
 
 # Fast CPU configuration for the demo: small enough to fit in minutes on two
 # cores, large enough to learn the simulated video-locked responses.
-DEMO_PARAMS = dict(hidden=48, depth=2, patch_size=20, n_epochs=60, batch_size=32)
+DEMO_PARAMS = dict(width=48, depth=2, patch_size=20, n_epochs=60, batch_size=32)
 
 
 def _add_common(parser):

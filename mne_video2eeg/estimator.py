@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import mne
@@ -33,15 +34,11 @@ def _resolve_device(device) -> torch.device:
     return device
 
 
-def _torch_generator(random_state, device) -> torch.Generator:
-    seed = (
-        int(np.random.default_rng(random_state).integers(2**63 - 1))
-        if not isinstance(random_state, np.random.Generator)
-        else int(random_state.integers(2**63 - 1))
-    )
-    gen = torch.Generator(device=device)
-    gen.manual_seed(seed)
-    return gen
+def _seed_from(random_state) -> int:
+    """Draw an int seed for torch's local generators from a sklearn-style state."""
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**62))
+    return int(np.random.default_rng(random_state).integers(2**62))
 
 
 def _montage_tensors(info) -> dict | None:
@@ -72,8 +69,8 @@ class Video2EEGGenerator(BaseEstimator):
 
     Parameters
     ----------
-    hidden : int
-        Width of the network (channels per electrode token).
+    width : int
+        Width of the network (features per electrode token).
     depth : int
         Number of SPGN blocks.
     patch_size : int
@@ -125,14 +122,14 @@ class Video2EEGGenerator(BaseEstimator):
     def __init__(
         self,
         *,
-        hidden: int = 64,
+        width: int = 64,
         depth: int = 2,
-        patch_size: int = 20,
+        patch_size: int = 25,
         n_train_timesteps: int = 1000,
         n_inference_steps: int = 50,
         sampler: str = "ddim",
         guidance_scale: float = 1.0,
-        prediction_type: str = "epsilon",
+        prediction_type: str = "v_prediction",
         spatial_attention: bool = True,
         self_play: bool = True,
         graph_da: bool = True,
@@ -148,7 +145,7 @@ class Video2EEGGenerator(BaseEstimator):
         random_state=None,
         verbose=None,
     ):
-        self.hidden = hidden
+        self.width = width
         self.depth = depth
         self.patch_size = patch_size
         self.n_train_timesteps = n_train_timesteps
@@ -173,7 +170,7 @@ class Video2EEGGenerator(BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _check_params(self):
-        _check_positive(self.hidden, "hidden", integer=True)
+        _check_positive(self.width, "width", integer=True)
         _check_positive(self.depth, "depth", integer=True)
         _check_positive(self.patch_size, "patch_size", integer=True)
         _check_positive(self.n_train_timesteps, "n_train_timesteps", integer=True)
@@ -251,15 +248,15 @@ class Video2EEGGenerator(BaseEstimator):
         device = _resolve_device(self.device)
         self.device_ = device
         self.module_config_ = self._module_config(graph_names)
-        gen = _torch_generator(self.random_state, "cpu")
-        torch_state = torch.random.fork_rng(devices=[])  # weights init: local seed
-        with torch_state:
-            torch.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))
+        seed = _seed_from(self.random_state)
+        with torch.random.fork_rng(devices=[]):  # weight init from a local seed
+            torch.manual_seed(seed)
             module = self._make_module(self.module_config_, self.graphs_)
         subject_index = {s: k for k, s in enumerate(self.subjects_)}
         tensors = {
             "x0": torch.from_numpy(x0),
             "video": torch.from_numpy(tokens.values[rows]),
+            "video_time": torch.from_numpy(tokens.times),
             "video_mask": torch.from_numpy(tokens.mask[rows]),
             "subject": torch.tensor([subject_index[s] for s in md["subject"]]),
         }
@@ -269,18 +266,19 @@ class Video2EEGGenerator(BaseEstimator):
             f"{tokens.values.shape[1]} frames x {self.n_features_in_} features "
             f"per video, on {device}"
         )
-        self.history_, self.module_ = train_diffusion(
+        self.history_, _ = train_diffusion(
             module,
             tensors,
-            video_time=torch.from_numpy(tokens.times),
             n_epochs=self.n_epochs,
             batch_size=self.batch_size,
             lr=self.learning_rate,
             weight_decay=self.weight_decay,
             ema_decay=self.ema_decay,
-            generator=gen,
+            seed=seed,
             device=device,
         )
+        self.module_ = module.eval()
+        self._sample_rng = np.random.default_rng(self.random_state)
         return self
 
     def _prepare_eeg(self, y, *, fitting: bool):
@@ -320,14 +318,14 @@ class Video2EEGGenerator(BaseEstimator):
             for k, name in enumerate(self.info_.ch_names)
             if name.upper() in SEED_OCCIPITAL_CH_NAMES or name.upper().startswith("O")
         ]
-        return {
+        denoiser = {
             "n_channels": len(self.info_.ch_names),
             "n_times": int(self.n_times_),
             "sfreq": float(self.info_["sfreq"]),
             "n_video_features": int(self.n_features_in_),
             "n_subjects": len(self.subjects_),
-            "occipital_idx": occipital,
-            "hidden": int(self.hidden),
+            "occipital_idx": occipital or None,
+            "width": int(self.width),
             "depth": int(self.depth),
             "patch_size": int(self.patch_size),
             "use_graphs": list(graph_names),
@@ -336,14 +334,16 @@ class Video2EEGGenerator(BaseEstimator):
             "graph_da": bool(self.graph_da),
             "cond_drop_prob": float(self.cond_drop_prob),
             "prediction_type": self.prediction_type,
-            "n_train_timesteps": int(self.n_train_timesteps),
         }
+        diffusion = {"num_train_timesteps": int(self.n_train_timesteps)}
+        return {"denoiser": denoiser, "diffusion": diffusion}
 
     @staticmethod
     def _make_module(config: dict, graphs: dict):
-        from .nn.diffusion import VideoEEGDiffusion
+        from .nn import VideoEEGDenoiser, VideoEEGDiffusion
 
-        return VideoEEGDiffusion(graphs=graphs, **config)
+        denoiser = VideoEEGDenoiser(graphs=graphs, **config["denoiser"])
+        return VideoEEGDiffusion(denoiser, **config["diffusion"])
 
     # ------------------------------------------------------------- generate
     @verbose
@@ -376,8 +376,9 @@ class Video2EEGGenerator(BaseEstimator):
             Clips denoised together (memory is bounded by it, not by the
             number of videos).
         random_state : int | None
-            Seed of the sampling noise; None draws from ``self.random_state``'s
-            stream anew on each call.
+            Seed of the sampling noise. None draws the next seed from a stream
+            started from the estimator's ``random_state`` at fit (or load)
+            time: a script is reproducible and successive calls differ.
         %(verbose)s
 
         Returns
@@ -413,23 +414,19 @@ class Video2EEGGenerator(BaseEstimator):
             "video_mask": torch.from_numpy(tokens.mask[rep]),
             "subject": torch.full((len(rep),), subj_idx, dtype=torch.long),
         }
-        if random_state is None:
-            random_state = self.random_state if not hasattr(self, "_n_calls") else None
-        gen = _torch_generator(random_state, "cpu")
+        cond["video_time"] = torch.from_numpy(tokens.times)
         x = sample_batched(
             self.module_,
             cond,
-            video_time=torch.from_numpy(tokens.times),
             batch_size=batch_size,
-            n_steps=self.n_inference_steps,
+            n_steps=int(self.n_inference_steps),
             sampler=self.sampler,
-            guidance_scale=self.guidance_scale,
-            generator=gen,
+            guidance_scale=float(self.guidance_scale),
+            seed=_seed_from(self._sample_rng if random_state is None else random_state),
             device=self.device_,
         )
-        self._n_calls = getattr(self, "_n_calls", 0) + 1
         data = invert_channel_scale(
-            x.numpy().astype(np.float64), self.scale_["mean"], self.scale_["std"]
+            x.astype(np.float64), self.scale_["mean"], self.scale_["std"]
         )
         return _inputs.generated_epochs(
             data,
@@ -526,15 +523,16 @@ def read_generator(fname, *, device: str = "auto") -> Video2EEGGenerator:
     generator : Video2EEGGenerator
         The fitted generator.
     """
-    import pickle
-
     _validate_type(fname, "path-like", "fname")
     fname = Path(fname).expanduser()
     if not fname.is_file():
         raise FileNotFoundError(f"No generator file at {fname}.")
     try:
-        payload = torch.load(fname, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as err:
+        with warnings.catch_warnings():
+            # foreign pickles (protocol != 2) make torch warn before refusing
+            warnings.filterwarnings("ignore", "Detected pickle protocol")
+            payload = torch.load(fname, map_location="cpu", weights_only=True)
+    except Exception as err:  # any failure of the safe unpickler: not ours
         raise ValueError(
             f"{fname} is not a readable mne-video2eeg generator file (it may be "
             "corrupt, truncated, or a pickle holding code, which is refused for "
@@ -598,4 +596,5 @@ def read_generator(fname, *, device: str = "auto") -> Video2EEGGenerator:
             f"describes (tampered or mismatched file): {str(err)[:300]}"
         ) from None
     gen.module_ = module.to(gen.device_).eval()
+    gen._sample_rng = np.random.default_rng(gen.random_state)
     return gen

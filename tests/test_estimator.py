@@ -18,7 +18,7 @@ from mne_video2eeg import (
 CHANNELS = ["FZ", "CZ", "PZ", "C3", "C4", "P3", "P4", "POZ", "O1", "OZ", "O2", "CB1"]
 SFREQ, N_TIMES = 100.0, 100
 TINY = dict(
-    hidden=16,
+    width=16,
     depth=1,
     patch_size=10,
     n_epochs=3,
@@ -70,11 +70,11 @@ def tiny():
 def test_sklearn_api():
     gen = Video2EEGGenerator(**TINY)
     params = gen.get_params()
-    assert params["hidden"] == 16 and params["n_train_timesteps"] == 1000
+    assert params["width"] == 16 and params["n_train_timesteps"] == 1000
     twin = clone(gen)
     assert twin.get_params() == params
-    twin.set_params(hidden=8)
-    assert twin.hidden == 8 and gen.hidden == 16
+    twin.set_params(width=8)
+    assert twin.width == 8 and gen.width == 16
     with pytest.raises(NotFittedError):
         gen.generate(_features(2, np.random.default_rng(0)))
 
@@ -132,7 +132,7 @@ def test_save_read_round_trip(tiny, tmp_path):
     with pytest.raises(FileExistsError, match="overwrite"):
         gen.save(fname)
     back = read_generator(fname, device="cpu")
-    assert back.get_params()["hidden"] == gen.hidden
+    assert back.get_params()["width"] == gen.width
     assert back.subjects_ == gen.subjects_
     a = gen.generate(feats.isel(video=[1]), subject="02", random_state=5)
     b = back.generate(feats.isel(video=[1]), subject="02", random_state=5)
@@ -182,7 +182,7 @@ def test_bad_inputs(tiny):
     with pytest.raises(TypeError, match="xarray.DataArray"):
         gen.generate(feats.values)
     fresh = Video2EEGGenerator(**TINY)
-    with pytest.raises(ValueError, match="No video features for 6 video"):
+    with pytest.raises(ValueError, match="No video features for 5 video"):
         fresh.fit(feats.isel(video=[0]), epochs)
     dup = xr.concat([feats, feats.isel(video=[0])], dim="video")
     with pytest.raises(ValueError, match="duplicate video ids"):
