@@ -86,7 +86,7 @@ def _eval_out(den, seed=0):
         dict(use_graphs=["signal"]),
         dict(cross_attention=False),
         dict(lag_path=False),
-        dict(n_filters=1),
+        dict(n_filters=2),
     ],
 )
 def test_switches_change_computation(switch):

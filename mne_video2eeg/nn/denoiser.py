@@ -139,7 +139,7 @@ class VideoEEGDenoiser(nn.Module):
         patch_size: int = 25,
         n_heads: int = 4,
         n_hops: int = 3,
-        n_filters: int = 2,
+        n_filters: int = 1,
         use_graphs=None,
         spatial_attention: bool = True,
         self_play: bool = True,

@@ -26,14 +26,14 @@ from torch import nn
 
 from ._layers import grad_reverse
 
-# Measured on this machine (2 cores, torch 2.14, batch 64 x 20 time tokens,
-# 62 nodes, width 64, 3 hop scales; benchmarks/core_speed.py --graph-conv):
-# one stacked dense matmul of precomputed powers (this module) 6.8 ms,
-# torch_geometric DenseGCNConv x3 stacked hops 17.2 ms, DenseGraphConv x3
-# 20.2 ms, ChebConv(K=3) on the equivalent sparse batched edge_index 118 ms.
-# The graph is fixed and tiny (62 nodes, dense after normalisation), so the
-# dense matmul path is used; PyG is not needed for the hot loop.
-# (Numbers are refreshed by ``python benchmarks/core_speed.py --graph-conv``.)
+# Measured on this machine (2 cores, torch 2.14, inference, 64 x 16 graphs of
+# 62 nodes, width 64, hops 0..3; ``python benchmarks/core_speed.py
+# --graph-conv``, shared/noisy machine): MultiScaleGraphConv (one Linear + one
+# stacked dense matmul) 9.0 ms with 1 filter, 17.7 ms with 2; torch_geometric
+# DenseGCNConv x3 stacked hops 46.0 ms; DenseGraphConv x3 55.2 ms; ChebConv
+# (K=4) on the equivalent batched sparse edge_index 5,867 ms.  The graph is
+# fixed and tiny (62 nodes, dense after normalisation), so the dense matmul
+# path is used and PyG stays out of the hot loop.
 
 
 def normalize_adjacency(adj, *, add_self_loops: bool = True) -> torch.Tensor:
@@ -106,7 +106,7 @@ class MultiScaleGraphConv(nn.Module):
         Number of learned polynomial filters.
     """
 
-    def __init__(self, adj, width: int, n_hops: int = 3, n_filters: int = 2):
+    def __init__(self, adj, width: int, n_hops: int = 3, n_filters: int = 1):
         super().__init__()
         a = normalize_adjacency(adj)
         powers = [torch.eye(len(a))]
@@ -270,7 +270,7 @@ class SPGNLayer(nn.Module):
         *,
         n_heads: int = 4,
         n_hops: int = 3,
-        n_filters: int = 2,
+        n_filters: int = 1,
         spatial_attention: bool = True,
         self_play: bool = True,
         graph_da: bool = True,
