@@ -1,0 +1,102 @@
+"""Build the documentation offline, warnings as errors, and check its pages."""
+
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC_TOOLS = ("sphinx", "sphinx_gallery", "numpydoc", "pydata_sphinx_theme")
+# Public namespaces whose ``__all__`` the API reference must cover.
+PUBLIC_MODULES = (
+    "mne_video2eeg",
+    "mne_video2eeg.datasets",
+    "mne_video2eeg.metrics",
+    "mne_video2eeg.viz",
+    "mne_video2eeg.baselines",
+    "mne_video2eeg.graphs",
+    "mne_video2eeg.preprocessing",
+    "mne_video2eeg.video",
+)
+
+
+def _missing_doc_tools():
+    missing = []
+    for name in DOC_TOOLS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
+def _public_names():
+    """(module, name) for every exported name, except ``__version__``."""
+    out = []
+    for mod_name in PUBLIC_MODULES:
+        mod = importlib.import_module(mod_name)
+        out += [(mod_name, n) for n in mod.__all__ if n != "__version__"]
+    return out
+
+
+@pytest.mark.slow
+def test_docs_build_offline(tmp_path):
+    missing = _missing_doc_tools()
+    if missing:
+        pytest.skip(
+            f"documentation tools not installed ({', '.join(missing)}); "
+            'install them with pip install -e ".[doc]"'
+        )
+    # Build a copy, so sphinx-gallery runs every example afresh (it skips
+    # examples whose outputs it finds next to the sources) and the checkout's
+    # doc/ folder is left alone.
+    src = tmp_path / "src"
+    shutil.copytree(
+        ROOT / "doc",
+        src / "doc",
+        ignore=shutil.ignore_patterns(
+            "_build", "auto_examples", "generated", "sg_execution_times.rst"
+        ),
+    )
+    shutil.copytree(ROOT / "examples", src / "examples")
+    out = tmp_path / "html"
+    env = {k: v for k, v in os.environ.items() if k != "MNE_VIDEO2EEG_DOC_ONLINE"}
+    env["MPLBACKEND"] = "Agg"
+    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html"]
+    cmd += ["-d", str(tmp_path / "doctrees"), str(src / "doc"), str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
+    assert proc.returncode == 0, (
+        f"sphinx failed (rc {proc.returncode}):\n{proc.stdout[-3000:]}\n"
+        f"{proc.stderr[-6000:]}"
+    )
+
+    for page in ("index", "install", "usage", "api", "errors_and_guarantees"):
+        assert (out / f"{page}.html").is_file(), page
+    assert (out / "whats_new.html").is_file()
+
+    # every public name has its own API page (under one of its import paths)
+    generated = {p.stem for p in (out / "generated").glob("*.html")}
+    undocumented = [
+        f"{mod}.{name}"
+        for mod, name in _public_names()
+        if f"{mod}.{name}" not in generated and f"mne_video2eeg.{name}" not in generated
+    ]
+    assert not undocumented, f"no API page for {undocumented}"
+    api = (out / "api.html").read_text(encoding="utf-8")
+    assert "mne_video2eeg.Video2EEGGenerator.html" in api
+
+    # every example ran and has its gallery page, with at least one figure
+    # for the examples that draw (SEED-DV only prints without the data)
+    examples = sorted(p.stem for p in (ROOT / "examples").glob("plot_*.py"))
+    assert len(examples) >= 6
+    gallery = out / "auto_examples"
+    assert (gallery / "index.html").is_file()
+    for name in examples:
+        page = gallery / f"{name}.html"
+        assert page.is_file(), name
+        if name != "plot_06_seed_dv":
+            assert list((out / "_images").glob(f"sphx_glr_{name}_0*.png")), name
