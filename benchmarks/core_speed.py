@@ -42,8 +42,9 @@ def _graphs(n_channels, seed=0):
     return {"electrode": a_e, "signal": a_s}
 
 
-def _timeit(fn, n_rep=3):
-    fn()
+def _timeit(fn, n_rep=3, warmup=True):
+    if warmup:
+        fn()
     best = np.inf
     for _ in range(n_rep):
         t0 = time.perf_counter()
@@ -177,9 +178,10 @@ def main():
                     generator=torch.Generator().manual_seed(0),
                 ),
                 1,
+                warmup=False,
             )
             row.append(dt / b)
-        print(f"{sampler:10s}  " + "".join(f"{v:9.4f}" for v in row))
+        print(f"{sampler:10s}  " + "".join(f"{v:9.4f}" for v in row), flush=True)
     if args.graph_conv:
         bench_graph_conv(b)
 

@@ -27,9 +27,11 @@ embedding"):
   reference EEG (global branch over all channels + occipital branch, as in
   EEG2Video) for subjects never seen in training.
 * **Classifier-free guidance.** With probability ``cond_drop_prob`` a training
-  sample loses its video (all frames masked), its subject (-> unknown) and
-  its reference EEG; the same "null" condition is used for the unconditional
-  branch at sampling time.
+  sample loses its video (all frames masked, lag tokens and the denoiser's
+  copy of the expected-EEG map zeroed), its subject (-> unknown) and its
+  reference EEG; the same "null" condition is used for the unconditional
+  branch at sampling time.  ``ctx["mean"]`` (the regression prior of the
+  residual diffusion) is never dropped.
 """
 
 from __future__ import annotations
