@@ -241,7 +241,7 @@ def sample_batched(
     cond: dict,
     *,
     batch_size: int = 64,
-    n_steps: int = 15,
+    n_steps: int = 10,
     sampler: str = "dpmsolver",
     guidance_scale: float = 1.0,
     seed: int | None = 0,
