@@ -14,12 +14,13 @@ training can be layered on without touching the model code:
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 
 import numpy as np
 import torch
 from mne.utils import ProgressBar, logger, verbose
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 
 from .nn._layers import flush_denormal
 
@@ -96,7 +97,7 @@ def train_diffusion(
         AdamW settings; the learning rate warms up linearly over
         ``warmup_steps`` optimizer steps and then stays constant.
     ema_decay : float
-        EMA decay of the weights (``AveragedModel`` + ``get_ema_multi_avg_fn``,
+        Final EMA decay of the weights (``AveragedModel``, decay ramped up,
         buffers included).  The EMA weights are the ones to sample with.
     grad_clip : float | None
         Max gradient norm (None: no clipping).
@@ -147,6 +148,32 @@ def train_diffusion(
         )
 
 
+def _ema_with_warmup(decay: float):
+    """EMA whose decay ramps up as min(decay, (1 + n) / (10 + n)).
+
+    A fixed decay (``get_ema_multi_avg_fn``) keeps the EMA near the initial
+    weights for ~1 / (1 - decay) steps, longer than a short run on a small
+    dataset; the ramp is the one of diffusers' ``EMAModel(use_ema_warmup)``.
+    """
+
+    @torch.no_grad()
+    def update(ema_params, params, num_averaged):
+        n = float(num_averaged)
+        weight = 1.0 - min(decay, (1.0 + n) / (10.0 + n))
+        floats = [
+            (e, p)
+            for e, p in zip(ema_params, params, strict=True)
+            if e.is_floating_point()
+        ]
+        if floats:
+            torch._foreach_lerp_([e for e, _ in floats], [p for _, p in floats], weight)
+        for e, p in zip(ema_params, params, strict=True):
+            if not e.is_floating_point():  # integer buffers are copied
+                e.copy_(p)
+
+    return update
+
+
 def _train(
     model,
     tensors,
@@ -171,8 +198,13 @@ def _train(
         model.parameters(), lr=lr, weight_decay=weight_decay, foreach=True
     )
     ema = AveragedModel(
-        model, multi_avg_fn=get_ema_multi_avg_fn(ema_decay), use_buffers=True
+        model, multi_avg_fn=_ema_with_warmup(ema_decay), use_buffers=True
     )
+    total_steps = (n_epochs - (start_state or {}).get("epoch", 0)) * math.ceil(
+        n / batch_size
+    )
+    # a fixed warm-up would eat a short run on a small dataset: cap it at 5 %
+    warmup_steps = max(1, min(int(warmup_steps), total_steps // 20))
     g_batch = torch.Generator().manual_seed(int(seed))
     g_dev = torch.Generator(device=device).manual_seed(int(seed) + 1)
     epoch0, step = 0, 0
