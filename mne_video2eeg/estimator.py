@@ -92,6 +92,10 @@ class Video2EEGGenerator(BaseEstimator):
         Ablation switches of the SPGN parts.
     graphs : tuple of str
         Which graphs the SPGN uses: ``"electrode"`` and/or ``"signal"``.
+    condition_on_video : bool
+        Give the network the video features. False trains the same network
+        on the subject alone (every frame masked): the unconditional
+        baseline that shows how much of the output follows the video.
     cond_drop_prob : float
         Probability of dropping the conditioning in training (needed for
         classifier-free guidance).
@@ -137,6 +141,7 @@ class Video2EEGGenerator(BaseEstimator):
         self_play: bool = True,
         graph_da: bool = True,
         graphs: tuple[str, ...] = ("electrode", "signal"),
+        condition_on_video: bool = True,
         cond_drop_prob: float = 0.1,
         n_epochs: int = 100,
         batch_size: int = 16,
@@ -160,6 +165,7 @@ class Video2EEGGenerator(BaseEstimator):
         self.self_play = self_play
         self.graph_da = graph_da
         self.graphs = graphs
+        self.condition_on_video = condition_on_video
         self.cond_drop_prob = cond_drop_prob
         self.n_epochs = n_epochs
         self.batch_size = batch_size
@@ -222,7 +228,7 @@ class Video2EEGGenerator(BaseEstimator):
         X = _inputs.check_features(X)
         md = _inputs.check_epochs(y)
         rows = _inputs.match_videos(X, md["video"])
-        epochs = self._prepare_eeg(y, fitting=True)
+        epochs = self._prepare_eeg(y)
         data = epochs.get_data()  # Volts, (n_epochs, n_channels, n_times)
         mean, std = fit_channel_scale(data)
         self.scale_ = {"mean": mean, "std": std}
@@ -260,7 +266,7 @@ class Video2EEGGenerator(BaseEstimator):
             "x0": torch.from_numpy(x0),
             "video": torch.from_numpy(tokens.values[rows]),
             "video_time": torch.from_numpy(tokens.times),
-            "video_mask": torch.from_numpy(tokens.mask[rows]),
+            "video_mask": torch.from_numpy(self._video_mask(tokens.mask[rows])),
             "subject": torch.tensor([subject_index[s] for s in md["subject"]]),
         }
         logger.info(
@@ -284,7 +290,11 @@ class Video2EEGGenerator(BaseEstimator):
         self._sample_rng = np.random.default_rng(self.random_state)
         return self
 
-    def _prepare_eeg(self, y, *, fitting: bool):
+    def _video_mask(self, mask: np.ndarray) -> np.ndarray:
+        """Frames the network may see (none for the unconditional baseline)."""
+        return mask if self.condition_on_video else np.zeros_like(mask)
+
+    def _prepare_eeg(self, y):
         """Pick EEG and resample to the working rate (warn when resampling)."""
         picks = mne.pick_types(y.info, eeg=True, exclude=())
         if len(picks) == 0:
@@ -414,7 +424,7 @@ class Video2EEGGenerator(BaseEstimator):
         rep = np.repeat(np.arange(len(ids)), n_samples)
         cond = {
             "video": torch.from_numpy(tokens.values[rep]),
-            "video_mask": torch.from_numpy(tokens.mask[rep]),
+            "video_mask": torch.from_numpy(self._video_mask(tokens.mask[rep])),
             "subject": torch.full((len(rep),), subj_idx, dtype=torch.long),
         }
         cond["video_time"] = torch.from_numpy(tokens.times)

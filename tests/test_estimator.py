@@ -216,3 +216,15 @@ def test_other_sfreq_warns_and_resamples(tiny):
     with pytest.warns(RuntimeWarning, match="resampled"):
         gen.fit(feats, up)
     assert gen.info_["sfreq"] == SFREQ and gen.n_times_ == N_TIMES
+
+
+def test_unconditional_ignores_the_video(tiny):
+    feats, epochs, _ = tiny
+    gen = Video2EEGGenerator(**{**TINY, "condition_on_video": False}).fit(feats, epochs)
+    a = gen.generate(feats.isel(video=[0]), subject="01", random_state=3)
+    b = gen.generate(feats.isel(video=[3]), subject="01", random_state=3)
+    np.testing.assert_allclose(a.get_data(), b.get_data())
+    conditional = tiny[2]
+    c = conditional.generate(feats.isel(video=[0]), subject="01", random_state=3)
+    d = conditional.generate(feats.isel(video=[3]), subject="01", random_state=3)
+    assert not np.allclose(c.get_data(), d.get_data())
