@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -57,6 +58,66 @@ def _montage_tensors(info) -> dict | None:
     }
 
 
+class _TrainingCheckpoint:
+    """Resumable training state of one fit, in ``checkpoint_dir/training.pt``.
+
+    The file is tied to the fit by a digest of the model configuration, the
+    estimator parameters, the seed and the training tensors: a checkpoint of
+    another fit is refused rather than silently continued.
+    """
+
+    def __init__(self, fname: Path, key: str, every: int):
+        self.fname, self.key, self.every = fname, key, every
+        self.history: list[dict] = []
+
+    @classmethod
+    def for_fit(cls, checkpoint_dir, config, tensors, seed, params):
+        if checkpoint_dir is None:
+            return None
+        _validate_type(checkpoint_dir, "path-like", "checkpoint_dir")
+        every = _check_positive(
+            params["checkpoint_every"], "checkpoint_every", integer=True
+        )
+        folder = Path(checkpoint_dir).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        skip = ("checkpoint_dir", "checkpoint_every", "n_epochs", "verbose", "device")
+        fixed = {k: v for k, v in params.items() if k not in skip}
+        digest.update(
+            json.dumps([config, fixed, seed], sort_keys=True, default=repr).encode()
+        )
+        for name in sorted(tensors):
+            digest.update(name.encode())
+            digest.update(tensors[name].contiguous().numpy().tobytes())
+        return cls(folder / "training.pt", digest.hexdigest(), every)
+
+    def load(self) -> dict | None:
+        if not self.fname.is_file():
+            return None
+        payload = torch.load(self.fname, map_location="cpu", weights_only=True)
+        if payload.get("key") != self.key:
+            raise ValueError(
+                f"{self.fname} holds the training state of another fit (other "
+                "data, parameters or seed). Delete it, or pass another "
+                "checkpoint_dir."
+            )
+        logger.info(f"Resuming training from epoch {payload['state']['epoch']}")
+        self.history = json.loads(payload["history"])
+        return payload["state"]
+
+    def callback(self, epoch, row, state_fn):
+        self.history.append(row)
+        if epoch % self.every == 0:
+            payload = {
+                "key": self.key,
+                "state": state_fn(),
+                "history": json.dumps(self.history, default=float),
+            }
+            with atomic_path(self.fname) as tmp:
+                torch.save(payload, tmp)
+        return False
+
+
 class Video2EEGGenerator(BaseEstimator):
     """Generate EEG for videos with an SPGN graph network inside a diffusion model.
 
@@ -105,6 +166,13 @@ class Video2EEGGenerator(BaseEstimator):
         Sampling frequency the model works at (EEG is resampled to it).
     device : str
         ``"auto"`` (CUDA if available), ``"cpu"`` or ``"cuda"``.
+    checkpoint_dir : path-like | None
+        Folder for the training state (weights, EMA, optimiser, RNG streams),
+        written atomically every ``checkpoint_every`` epochs. A ``fit`` that
+        finds a checkpoint of the same configuration and data there resumes
+        from it and ends as an uninterrupted run would (CPU, fixed seed).
+    checkpoint_every : int
+        Epochs between training checkpoints.
     random_state : int | None
         Seed for weights, batching and noise (a local generator).
     verbose : bool | str | int | None
@@ -150,6 +218,8 @@ class Video2EEGGenerator(BaseEstimator):
         ema_decay: float = 0.995,
         sfreq: float = 200.0,
         device: str = "auto",
+        checkpoint_dir=None,
+        checkpoint_every: int = 10,
         random_state=None,
         verbose=None,
     ):
@@ -174,6 +244,8 @@ class Video2EEGGenerator(BaseEstimator):
         self.ema_decay = ema_decay
         self.sfreq = sfreq
         self.device = device
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
         self.random_state = random_state
         self.verbose = verbose
 
@@ -275,6 +347,9 @@ class Video2EEGGenerator(BaseEstimator):
             f"{tokens.values.shape[1]} frames x {self.n_features_in_} features "
             f"per video, on {device}"
         )
+        resume = _TrainingCheckpoint.for_fit(
+            self.checkpoint_dir, self.module_config_, tensors, seed, self.get_params()
+        )
         self.history_, _ = train_diffusion(
             module,
             tensors,
@@ -285,7 +360,11 @@ class Video2EEGGenerator(BaseEstimator):
             ema_decay=self.ema_decay,
             seed=seed,
             device=device,
+            callback=None if resume is None else resume.callback,
+            start_state=None if resume is None else resume.load(),
         )
+        if resume is not None:  # epochs done before an interruption included
+            self.history_ = resume.history
         self.module_ = module.eval()
         self._sample_rng = np.random.default_rng(self.random_state)
         return self

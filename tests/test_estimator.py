@@ -228,3 +228,58 @@ def test_unconditional_ignores_the_video(tiny):
     c = conditional.generate(feats.isel(video=[0]), subject="01", random_state=3)
     d = conditional.generate(feats.isel(video=[3]), subject="01", random_state=3)
     assert not np.allclose(c.get_data(), d.get_data())
+
+
+def test_interrupted_fit_resumes_to_the_same_result(tiny, tmp_path, monkeypatch):
+    from mne_video2eeg import estimator as est
+
+    feats, epochs, _ = tiny
+    params = {**TINY, "n_epochs": 4, "checkpoint_every": 1}
+    straight = Video2EEGGenerator(**params).fit(feats, epochs)
+
+    original = est._TrainingCheckpoint.callback
+
+    def interrupt_after_two(self, epoch, row, state_fn):
+        original(self, epoch, row, state_fn)
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(est._TrainingCheckpoint, "callback", interrupt_after_two)
+    ckpt = tmp_path / "ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        Video2EEGGenerator(**params, checkpoint_dir=ckpt).fit(feats, epochs)
+    assert (ckpt / "training.pt").is_file()
+    monkeypatch.setattr(est._TrainingCheckpoint, "callback", original)
+    resumed = Video2EEGGenerator(**params, checkpoint_dir=ckpt).fit(feats, epochs)
+    assert [h["epoch"] for h in resumed.history_] == [1, 2, 3, 4]
+    for (name, a), b in zip(
+        straight.module_.state_dict().items(),
+        resumed.module_.state_dict().values(),
+        strict=True,
+    ):
+        torch.testing.assert_close(a, b, msg=name)
+    # a checkpoint of another fit is refused, not continued
+    with pytest.raises(ValueError, match="another fit"):
+        Video2EEGGenerator(**{**params, "width": 8}, checkpoint_dir=ckpt).fit(
+            feats, epochs
+        )
+
+
+def test_same_seed_same_model_other_seed_differs(tiny):
+    feats, epochs, gen = tiny
+    twin = Video2EEGGenerator(**TINY).fit(feats, epochs)
+    for a, b in zip(
+        gen.module_.state_dict().values(),
+        twin.module_.state_dict().values(),
+        strict=True,
+    ):
+        torch.testing.assert_close(a, b)
+    other = Video2EEGGenerator(**{**TINY, "random_state": 1}).fit(feats, epochs)
+    assert not all(
+        torch.equal(a, b)
+        for a, b in zip(
+            gen.module_.state_dict().values(),
+            other.module_.state_dict().values(),
+            strict=True,
+        )
+    )
