@@ -302,7 +302,7 @@ class Video2EEGGenerator(BaseEstimator):
         rows = _inputs.match_videos(X, md["video"])
         epochs = self._prepare_eeg(y)
         data = epochs.get_data()  # Volts, (n_epochs, n_channels, n_times)
-        mean, std = fit_channel_scale(data)
+        mean, std = fit_channel_scale(data, ch_names=epochs.ch_names)
         self.scale_ = {"mean": mean, "std": std}
         x0 = apply_channel_scale(data, mean, std).astype(np.float32)
 
