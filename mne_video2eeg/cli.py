@@ -1,4 +1,4 @@
-"""The ``mne-video2eeg`` command: fit, generate, demo, sys-info."""
+"""The ``mne-video2eeg`` command: fit, generate, evaluate, demo, sys-info."""
 
 from __future__ import annotations
 
@@ -76,6 +76,41 @@ def _build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--n-samples", type=int, default=1)
     gen.add_argument("--overwrite", action="store_true")
     _add_common(gen)
+
+    ev = sub.add_parser(
+        "evaluate",
+        help="score generated EEG against real EEG; save scores and figures",
+        description=(
+            "Score generated epochs against real epochs with "
+            "mne_video2eeg.metrics.evaluate (matched by video, and subject when "
+            "both have it) and save scores.nc, scores.csv and PNG figures (PSD "
+            "comparison, band similarity, band topomaps, traces) into --out."
+        ),
+    )
+    ev.add_argument("--real", required=True, type=Path, help="real -epo.fif")
+    ev.add_argument("--generated", required=True, type=Path, help="generated -epo.fif")
+    ev.add_argument(
+        "--clean", type=Path, default=None, help="noise-free truth -epo.fif (optional)"
+    )
+    ev.add_argument("--out", required=True, type=Path, help="output folder")
+    ev.add_argument(
+        "--n-samples", type=int, default=None, help="K for the evoked metrics"
+    )
+    ev.add_argument(
+        "--metrics",
+        nargs="+",
+        default=None,
+        metavar="METRIC",
+        help="subset of the metrics (default: all; see mne_video2eeg.metrics.METRICS)",
+    )
+    ev.add_argument(
+        "--match",
+        default="auto",
+        choices=["auto", "video", "video+subject"],
+        help="how generated epochs are paired with real ones (default: auto)",
+    )
+    ev.add_argument("--overwrite", action="store_true")
+    _add_common(ev)
 
     info = sub.add_parser("sys-info", help="print versions of the dependencies")
     info.set_defaults(verbose="warning")
@@ -234,6 +269,105 @@ def _generate(args) -> int:
     return 0
 
 
+_EVAL_FILES = ("scores.nc", "scores.csv")
+
+
+def _flat_scores(scores) -> dict:
+    """Dataset -> one flat row: scalars as is, one column per band etc."""
+    import numpy as np
+
+    row = {}
+    for name, var in scores.data_vars.items():
+        if var.ndim == 0:
+            row[name] = float(var)
+            continue
+        stacked = var.stack(_k=var.dims) if var.ndim > 1 else var
+        for idx, value in zip(
+            stacked[stacked.dims[0]].values, np.ravel(stacked.values), strict=True
+        ):
+            label = "_".join(map(str, idx)) if isinstance(idx, tuple) else str(idx)
+            row[f"{name}_{label}"] = float(value)
+    return row
+
+
+def _read_epochs(fname):
+    import warnings
+
+    import mne
+
+    with warnings.catch_warnings():
+        # mne's metadata reader uses DataFrame.set_index(inplace=True), which
+        # pandas >= 3.1 deprecates; users cannot act on it
+        warnings.filterwarnings("ignore", message="The inplace keyword")
+        return mne.read_epochs(fname, verbose=False)
+
+
+def _evaluate(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from . import viz
+    from .metrics import METRICS, evaluate
+
+    for name in args.metrics or ():
+        if name not in METRICS:
+            print(
+                f"Unknown metric {name!r}; choose from {', '.join(METRICS)}.",
+                file=sys.stderr,
+            )
+            return 2
+    out = args.out.expanduser().resolve()
+    existing = [f for f in _EVAL_FILES if (out / f).exists()]
+    if existing and not args.overwrite:
+        print(
+            f"{out} already holds {existing}; pass --overwrite or another --out.",
+            file=sys.stderr,
+        )
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    real, gen = _read_epochs(args.real), _read_epochs(args.generated)
+    clean = None if args.clean is None else _read_epochs(args.clean)
+    try:
+        scores = evaluate(
+            real,
+            gen,
+            clean=clean,
+            n_samples=args.n_samples,
+            metrics=args.metrics,
+            match=args.match,
+            random_state=args.seed,
+        )
+    except ValueError as err:
+        print(f"evaluate failed: {err}", file=sys.stderr)
+        return 2
+    scores.attrs.update(real=str(args.real), generated=str(args.generated))
+    scores.to_netcdf(out / "scores.nc", engine="h5netcdf")
+    row = _flat_scores(scores)
+    pd.DataFrame([row]).to_csv(out / "scores.csv", index=False)
+    figures = {"psd.png": lambda: viz.plot_psd_comparison(real, gen, show=False)}
+    if "band_similarity" in scores:
+        figures["band_similarity.png"] = lambda: viz.plot_band_similarity(
+            scores, show=False
+        )
+    figures["band_topomaps.png"] = lambda: viz.plot_band_topomaps(real, gen, show=False)
+    figures["traces.png"] = lambda: viz.plot_traces(real, gen, show=False)
+    for fname, make in figures.items():
+        try:
+            fig = make()
+        except ValueError as err:  # e.g. no positions, no shared video
+            print(f"Skipped {fname}: {err}")
+            continue
+        fig.savefig(out / fname, dpi=110)
+        plt.close(fig)
+    for name, value in row.items():
+        print(f"{name:>32} {value:.4g}")
+    print(f"Wrote scores and figures to {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``mne-video2eeg`` command line."""
     args = _build_parser().parse_args(argv)
@@ -244,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         "demo": _demo,
         "fit": _fit,
         "generate": _generate,
+        "evaluate": _evaluate,
         "sys-info": lambda _: _sys_info(),
     }
     return handlers[args.command](args)
