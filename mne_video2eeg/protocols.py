@@ -17,6 +17,7 @@ import numpy as np
 import xarray as xr
 from mne.utils import logger, verbose
 from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
 
 from . import _inputs
 from .metrics import evaluate
@@ -62,6 +63,24 @@ def _check_test_videos(md, test_videos) -> set[str] | None:
     return test
 
 
+def _check_prefitted(estimator, subject, test):
+    check_is_fitted(estimator)
+    seen = [str(v) for v in getattr(estimator, "subjects_", ())]
+    if subject in seen:
+        raise ValueError(
+            f"refit=False, but the estimator was fitted on the held-out subject "
+            f"{subject!r} (its subjects_ are {seen}); pass refit=True."
+        )
+    trained = set(getattr(estimator, "video_emotions_", {}))
+    leaked = sorted(trained & (test or set()))
+    if leaked:
+        raise ValueError(
+            f"refit=False, but the estimator was fitted on test videos "
+            f"{leaked[:5]}; pass refit=True or other test_videos."
+        )
+    return estimator
+
+
 @verbose
 def leave_one_subject_out(
     estimator,
@@ -74,6 +93,7 @@ def leave_one_subject_out(
     n_samples: int = 32,
     metrics=None,
     feature_net=None,
+    refit: bool = True,
     random_state=None,
     verbose=None,
 ) -> xr.Dataset:
@@ -111,6 +131,11 @@ def leave_one_subject_out(
         Passed to :func:`~mne_video2eeg.metrics.evaluate`; None = all.
     feature_net : EEGFeatureNet | None
         A fitted feature network for ``eeg_fid`` (None trains one per fold).
+    refit : bool
+        True (default): fit a clone per fold. False: ``estimator`` is already
+        fitted on exactly one fold's training set (e.g. to reuse an expensive
+        fit); it is used as is, after checking that it saw neither the held-out
+        subject nor the test videos.
     random_state : int | numpy.random.Generator | None
         Seed of the generation noise and of the metrics.
     %(verbose)s
@@ -120,9 +145,9 @@ def leave_one_subject_out(
     scores : xarray.Dataset
         The variables of :func:`~mne_video2eeg.metrics.evaluate` with a leading
         ``subject`` dimension (the held-out subject), plus ``n_train_epochs``,
-        ``n_test_epochs``, ``fit_time_s`` and ``sample_time_s`` (wall-clock
-        seconds per generated sample). Average over ``subject`` for the
-        protocol's summary.
+        ``n_test_epochs``, ``fit_time_s`` (NaN when ``refit=False``) and
+        ``sample_time_s`` (wall-clock seconds per generated sample). Average
+        over ``subject`` for the protocol's summary.
     """
     _validate_type(y, mne.BaseEpochs, "y", "mne.Epochs")
     md = _inputs.check_epochs(y).reset_index(drop=True)
@@ -136,6 +161,7 @@ def leave_one_subject_out(
     held_out = _check_subjects(md, subjects)
     test = _check_test_videos(md, test_videos)
     n_samples = _check_positive(n_samples, "n_samples", integer=True)
+    _validate_type(refit, bool, "refit")
     rng = _check_random_state(random_state)
     subj = md["subject"].astype(str).to_numpy()
     vids = md["video"].astype(str).to_numpy()
@@ -157,10 +183,13 @@ def leave_one_subject_out(
             f"{len(evals)} test epochs)"
         )
         seed = int(rng.integers(2**31 - 1))
-        est = clone(estimator)
-        t0 = time.perf_counter()
-        est.fit(X, y[train])
-        fit_time = time.perf_counter() - t0
+        if refit:
+            est = clone(estimator)
+            t0 = time.perf_counter()
+            est.fit(X, y[train])
+            fit_time = time.perf_counter() - t0
+        else:
+            est, fit_time = _check_prefitted(estimator, s, test), np.nan
         ids = list(dict.fromkeys(vids[evals]))
         emotions = dict(zip(vids[evals], md["emotion"].to_numpy()[evals], strict=True))
         t0 = time.perf_counter()

@@ -109,6 +109,37 @@ def test_loso_held_out_clips_stay_unseen(planted):
     assert gen_vids == set(test)
 
 
+def test_loso_prefitted(planted):
+    X, epochs, clean, videos = planted
+    md = epochs.metadata
+    test = videos[:6]
+    train = (md["subject"] != "03") & ~md["video"].isin(test)
+    est = RidgeEncodingBaseline(random_state=0).fit(X, epochs[train.to_numpy()])
+    kw = dict(clean=clean, n_samples=2, metrics=FAST, random_state=0, refit=False)
+    scores = leave_one_subject_out(
+        est, X, epochs, subjects="03", test_videos=test, **kw
+    )
+    assert np.isnan(scores["fit_time_s"]).all()
+    again = leave_one_subject_out(
+        RidgeEncodingBaseline(random_state=0),
+        X,
+        epochs,
+        subjects="03",
+        test_videos=test,
+        **dict(kw, refit=True),
+    )
+    # the prefitted estimator is the fold's fit: same scores
+    np.testing.assert_allclose(
+        scores["evoked_correlation"], again["evoked_correlation"]
+    )
+    with pytest.raises(ValueError, match="fitted on the held-out subject '02'"):
+        leave_one_subject_out(est, X, epochs, subjects="02", test_videos=test, **kw)
+    with pytest.raises(ValueError, match="fitted on test videos"):
+        leave_one_subject_out(
+            est, X, epochs, subjects="03", test_videos=videos[6:9], **kw
+        )
+
+
 def test_loso_with_generator(planted):
     from mne_video2eeg import Video2EEGGenerator
 
