@@ -6,15 +6,24 @@ training can be layered on without touching the model code:
 * :func:`train_diffusion` accepts ``start_state`` and returns ``state`` (model,
   EMA and optimizer state dicts + the epoch counter), which is everything a
   checkpoint needs.
-* DDP hook: pass an already wrapped model's module as ``model`` and a
-  ``sampler_rank=(rank, world_size)`` to shard the batches (not built yet;
-  the batching is a single permutation that can be split per rank).
+* Distributed data parallel: under ``torchrun --nproc_per_node=N`` (or in
+  a process that already initialised ``torch.distributed``),
+  :func:`train_diffusion` wraps the loss in
+  :class:`torch.nn.parallel.DistributedDataParallel` (gloo on CPU, nccl on
+  CUDA), gives every rank an equal shard of each epoch's permutation (the
+  DistributedSampler scheme, drawn from the local generator that every rank
+  seeds alike), and logs, shows progress and calls the callback (checkpoints)
+  on rank 0 only.  ``batch_size`` is per process, as with DistributedSampler:
+  N processes take N x ``batch_size`` clips per optimizer step.  Without a
+  process group the single-process path is unchanged.
 """
 
 from __future__ import annotations
 
+import atexit
 import copy
 import math
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -40,6 +49,58 @@ def _index_cond(tensors: dict, idx, device) -> dict:
         else:
             cond[key] = val[idx].to(device)
     return cond
+
+
+def _dist_setup(device: torch.device):
+    """Return ``(rank, world_size, device)``; init the process group if asked.
+
+    The group is initialised here when torchrun's environment variables say
+    so (``WORLD_SIZE`` > 1 with ``RANK`` and ``MASTER_ADDR``) and nobody did
+    it before; it is destroyed at interpreter exit.  On CUDA each process
+    takes ``cuda:LOCAL_RANK``.
+    """
+    if not torch.distributed.is_available():
+        return 0, 1, device
+    dist = torch.distributed
+    if not dist.is_initialized():
+        env = os.environ
+        if int(env.get("WORLD_SIZE", "1")) <= 1 or "MASTER_ADDR" not in env:
+            return 0, 1, device
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        atexit.register(_destroy_group)
+    world = dist.get_world_size()
+    if world <= 1:
+        return 0, 1, device
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    return dist.get_rank(), world, device
+
+
+def _destroy_group():
+    if torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
+
+
+class _LossModule(torch.nn.Module):
+    """``forward`` = ``model.loss``: DDP syncs gradients of ``forward`` calls."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x0, cond, generator):
+        return self.model.loss(x0, cond, generator=generator)
+
+
+def _shard(perm: torch.Tensor, rank: int, world: int) -> torch.Tensor:
+    """Rank's equal share of ``perm`` (wrapped to a multiple of ``world``)."""
+    n = len(perm)
+    total = math.ceil(n / world) * world
+    if total > n:  # as DistributedSampler: repeat the head to even out ranks
+        perm = torch.cat([perm, perm[: total - n]])
+    return perm[rank:total:world]
 
 
 def _check_tensors(tensors: dict):
@@ -192,7 +253,7 @@ def _train(
     copy_ema,
 ):
     n, tensors = _check_tensors(tensors)
-    device = torch.device(device)
+    rank, world, device = _dist_setup(torch.device(device))
     model.to(device)
     opt = torch.optim.AdamW(
         model.parameters(), lr=lr, weight_decay=weight_decay, foreach=True
@@ -200,13 +261,15 @@ def _train(
     ema = AveragedModel(
         model, multi_avg_fn=_ema_with_warmup(ema_decay), use_buffers=True
     )
+    n_local = math.ceil(n / world)  # rows per rank and epoch
     total_steps = (n_epochs - (start_state or {}).get("epoch", 0)) * math.ceil(
-        n / batch_size
+        n_local / batch_size
     )
     # a fixed warm-up would eat a short run on a small dataset: cap it at 5 %
     warmup_steps = max(1, min(int(warmup_steps), total_steps // 20))
     g_batch = torch.Generator().manual_seed(int(seed))
-    g_dev = torch.Generator(device=device).manual_seed(int(seed) + 1)
+    # noise, timesteps, CFG drop and Graph-DA differ per rank; batching does not
+    g_dev = torch.Generator(device=device).manual_seed(int(seed) + 1 + 7919 * rank)
     epoch0, step = 0, 0
     if start_state is not None:
         model.load_state_dict(start_state["model"])
@@ -227,20 +290,36 @@ def _train(
             "rng": {"batch": g_batch.get_state(), "device": g_dev.get_state()},
         }
 
+    loss_fn = model.loss
+    if world > 1:
+        # find_unused_parameters: which parameters get a gradient varies per
+        # step (CFG-dropped batches, an absent ref_eeg encoder)
+        ddp = torch.nn.parallel.DistributedDataParallel(
+            _LossModule(model),
+            device_ids=[device.index] if device.type == "cuda" else None,
+            find_unused_parameters=True,
+        )
+
+        def loss_fn(x0, cond, generator):
+            return ddp(x0, cond, generator)
+
     history = []
     model.train()
     epoch = epoch0
-    for epoch in ProgressBar(range(epoch0, n_epochs), mesg="Training"):
+    epochs = range(epoch0, n_epochs)
+    for epoch in ProgressBar(epochs, mesg="Training") if rank == 0 else epochs:
         perm = torch.randperm(n, generator=g_batch)
+        if world > 1:
+            perm = _shard(perm, rank, world)
         sums: dict = {}
         n_batches = 0
-        for start in range(0, n, batch_size):
+        for start in range(0, len(perm), batch_size):
             idx = perm[start : start + batch_size]
             x0 = tensors["x0"][idx].to(device)
             cond = _index_cond(tensors, idx, device)
             for group in opt.param_groups:
                 group["lr"] = lr * min(1.0, (step + 1) / max(1, warmup_steps))
-            loss, logs = model.loss(x0, cond, generator=g_dev)
+            loss, logs = loss_fn(x0, cond, generator=g_dev)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if grad_clip is not None:
@@ -252,20 +331,39 @@ def _train(
             for key, val in logs.items():
                 sums[key] = sums.get(key, 0.0) + val
         epoch += 1
+        if world > 1:  # logged values: means over all ranks' batches
+            keys = sorted(sums)
+            tot = [sums[k] for k in keys] + [n_batches]
+            tot = torch.tensor(tot, dtype=torch.float64, device=device)
+            torch.distributed.all_reduce(tot)
+            sums = dict(zip(keys, tot[:-1].tolist(), strict=True))
+            n_batches = tot[-1].item()
         row = {"epoch": epoch, "lr": opt.param_groups[0]["lr"]}
         row.update({k: v / n_batches for k, v in sums.items()})
         history.append(row)
-        logger.info(
-            f"Epoch {epoch}/{n_epochs}: "
-            + ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "epoch")
-        )
-        if callback is not None and callback(epoch, row, state_fn):
+        if rank == 0:
+            logger.info(
+                f"Epoch {epoch}/{n_epochs}: "
+                + ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "epoch")
+            )
+        if callback is not None and _callback(callback, epoch, row, state_fn, rank):
             break
     state = state_fn()
     if copy_ema:
         model.load_state_dict(state["ema"])
     model.eval()
     return history, state
+
+
+def _callback(callback, epoch, row, state_fn, rank) -> bool:
+    """Run the callback on rank 0 only; every rank learns whether to stop."""
+    stop = bool(callback(epoch, row, state_fn)) if rank == 0 else False
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        if torch.distributed.get_world_size() > 1:
+            flag = [stop]
+            torch.distributed.broadcast_object_list(flag, src=0)
+            stop = bool(flag[0])
+    return stop
 
 
 def sample_batched(
