@@ -516,12 +516,14 @@ class Video2EEGGenerator(BaseEstimator):
             guidance_scale=float(self.guidance_scale),
             seed=_seed_from(self._sample_rng if random_state is None else random_state),
             device=self.device_,
-        )
-        data = invert_channel_scale(
-            x.astype(np.float64), self.scale_["mean"], self.scale_["std"]
+            # issue 9, flat memory: back to Volts batch by batch, written into
+            # one float64 output (peak = output + one batch, any clip count)
+            transform=lambda b: invert_channel_scale(
+                b.astype(np.float64), self.scale_["mean"], self.scale_["std"]
+            ),
         )
         return _inputs.generated_epochs(
-            data,
+            x,
             self.info_,
             ids=ids,
             subject=subj_label,
