@@ -18,8 +18,9 @@ reported figures. Columns: metrics of :func:`mne_video2eeg.metrics.evaluate`
 and seconds per generated sample (wall clock on this machine: noisy when the
 machine is shared).
 
-Default sizes: 3 subjects x 60 clips (2 training subjects, 1 held out), 10
-held-out clips, 50 training clips, K = 32 samples per (clip, subject), the
+Default sizes: 3 subjects x 60 clips (2 training subjects, 1 held out), 9
+held-out clips (3 per emotion), 51 training clips, K = 32 samples per (clip,
+subject) (K = 8 for the sampler rows, whose cost grows with the steps), the
 demo's CPU configuration of the generator (width 48, depth 2, batch 16, 60
 epochs; every other parameter at the estimator's default).
 
