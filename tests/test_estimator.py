@@ -231,25 +231,25 @@ def test_unconditional_ignores_the_video(tiny):
 
 
 def test_interrupted_fit_resumes_to_the_same_result(tiny, tmp_path, monkeypatch):
-    from mne_video2eeg import estimator as est
+    from mne_video2eeg import _checkpoint as est
 
     feats, epochs, _ = tiny
     params = {**TINY, "n_epochs": 4, "checkpoint_every": 1}
     straight = Video2EEGGenerator(**params).fit(feats, epochs)
 
-    original = est._TrainingCheckpoint.callback
+    original = est.TrainingCheckpoint.callback
 
     def interrupt_after_two(self, epoch, row, state_fn):
         original(self, epoch, row, state_fn)
         if epoch == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(est._TrainingCheckpoint, "callback", interrupt_after_two)
+    monkeypatch.setattr(est.TrainingCheckpoint, "callback", interrupt_after_two)
     ckpt = tmp_path / "ckpt"
     with pytest.raises(KeyboardInterrupt):
         Video2EEGGenerator(**params, checkpoint_dir=ckpt).fit(feats, epochs)
     assert (ckpt / "training.pt").is_file()
-    monkeypatch.setattr(est._TrainingCheckpoint, "callback", original)
+    monkeypatch.setattr(est.TrainingCheckpoint, "callback", original)
     resumed = Video2EEGGenerator(**params, checkpoint_dir=ckpt).fit(feats, epochs)
     assert [h["epoch"] for h in resumed.history_] == [1, 2, 3, 4]
     for (name, a), b in zip(
