@@ -225,3 +225,17 @@ def test_video_mask_and_time_alignment():
         out_shift = den(x, t, shifted)
     assert torch.isfinite(out_nan).all()
     assert not torch.allclose(out, out_shift)
+
+
+@pytest.mark.parametrize("guidance_scale", [1.0, 2.0])
+def test_cpu_micro_batches_same_output(monkeypatch, guidance_scale):
+    """Denoiser calls in row chunks (CPU speed) give the whole-batch output."""
+    import mne_video2eeg.nn.diffusion as diffusion
+
+    model = VideoEEGDiffusion(_make())
+    kw = dict(n_steps=3, sampler="dpmsolver", guidance_scale=guidance_scale)
+    monkeypatch.setattr(diffusion, "CPU_MICRO_BATCH", 2)
+    chunked = model.sample(_cond(5), generator=torch.Generator().manual_seed(0), **kw)
+    monkeypatch.setattr(diffusion, "CPU_MICRO_BATCH", 1000)
+    whole = model.sample(_cond(5), generator=torch.Generator().manual_seed(0), **kw)
+    torch.testing.assert_close(chunked, whole, rtol=1e-5, atol=1e-6)
