@@ -4,8 +4,6 @@ import mne
 import numpy as np
 import pandas as pd
 import pytest
-import xarray as xr
-from scipy.ndimage import gaussian_filter1d
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
@@ -13,35 +11,17 @@ from mne_video2eeg.baselines import EmotionTemplateBaseline, RidgeEncodingBaseli
 from mne_video2eeg.metrics import pearson_correlation
 
 EMOTIONS = ("negative", "neutral", "positive")
-SFREQ, N_T, FPS, N_FRAMES = 200.0, 400, 25, 50
+SFREQ, N_T = 200.0, 400
 DELAY = 0.1  # seconds
 
 
 @pytest.fixture(scope="module")
-def planted(seed_info):
+def planted(seed_info, planted_lagged_mapping):
     """EEG = channel gains x feature 'a' delayed by 100 ms (+ noise, offsets)."""
     rng = np.random.default_rng(0)
     n_v = 24
-    ftimes = np.arange(N_FRAMES) / FPS
-    feat = gaussian_filter1d(rng.standard_normal((n_v, N_FRAMES, 3)), 1.5, axis=1)
-    videos = [f"clip_{v:03d}.avi" for v in range(n_v)]
-    X = xr.DataArray(
-        feat,
-        dims=("video", "frame", "feature"),
-        coords={"video": videos, "time": ("frame", ftimes), "feature": ["a", "b", "c"]},
-        attrs={"encoder": "test"},
-    )
-    times = np.arange(N_T) / SFREQ
-    gains = rng.standard_normal(62)
-    clean = (
-        np.stack(
-            [
-                gains[:, None] * np.interp(times - DELAY, ftimes, feat[v, :, 0])
-                for v in range(n_v)
-            ]
-        )
-        * 1e-5
-    )
+    X, truth, videos = planted_lagged_mapping(n_v, rng, sfreq=SFREQ, n_times=N_T)
+    clean = truth * 1e-5
     data, md = [], []
     for s, offset in (("01", 2e-6), ("02", -2e-6)):
         for v in range(n_v):

@@ -5,39 +5,22 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from scipy.ndimage import gaussian_filter1d
 
 from mne_video2eeg.baselines import EmotionTemplateBaseline, RidgeEncodingBaseline
 from mne_video2eeg.protocols import leave_one_subject_out
 
 EMOTIONS = ("negative", "neutral", "positive")
-SFREQ, N_T, FPS, N_FRAMES = 200.0, 400, 25, 50
+SFREQ, N_T = 200.0, 400
 SUBJECTS = ("01", "02", "03")
 FAST = ["evoked_correlation", "pearson_correlation"]
 
 
 @pytest.fixture(scope="module")
-def planted(seed_info):
+def planted(seed_info, planted_lagged_mapping):
     """Three subjects, one shared mapping: EEG = gains x feature 'a' 100 ms late."""
     rng = np.random.default_rng(0)
     n_v = 18
-    ftimes = np.arange(N_FRAMES) / FPS
-    feat = gaussian_filter1d(rng.standard_normal((n_v, N_FRAMES, 3)), 1.5, axis=1)
-    videos = [f"clip_{v:03d}.avi" for v in range(n_v)]
-    X = xr.DataArray(
-        feat,
-        dims=("video", "frame", "feature"),
-        coords={"video": videos, "time": ("frame", ftimes), "feature": ["a", "b", "c"]},
-        attrs={"encoder": "test"},
-    )
-    times = np.arange(N_T) / SFREQ
-    gains = rng.standard_normal(62)
-    truth = np.stack(
-        [
-            gains[:, None] * np.interp(times - 0.1, ftimes, feat[v, :, 0])
-            for v in range(n_v)
-        ]
-    )
+    X, truth, videos = planted_lagged_mapping(n_v, rng, sfreq=SFREQ, n_times=N_T)
     data, clean, md = [], [], []
     for k, s in enumerate(SUBJECTS):
         for v in range(n_v):
