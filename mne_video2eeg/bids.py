@@ -16,7 +16,7 @@ from mne.utils import logger, verbose
 
 from ._raw import clips_to_raw
 from ._version import __version__
-from .utils._checks import _check_option, _validate_type
+from .utils._checks import _check_option, _check_positive, _validate_type
 from .utils._fileio import atomic_path
 
 _BIDS_LABEL = re.compile(r"^[A-Za-z0-9]+$")
@@ -87,14 +87,17 @@ def write_bids(
     line_freq: float = 50.0,
     generator=None,
     source_datasets: list[dict] | None = None,
+    max_clips_per_run: int = 200,
     overwrite: bool = False,
     verbose=None,
 ) -> Path:
     """Write synthetic clip epochs as a BIDS derivative EEG dataset.
 
-    One run per subject (``inst.metadata["subject"]``, or ``subject=``), with
-    the clips laid end to end (:func:`clips_to_raw`) and written by
-    :func:`mne_bids.write_raw_bids`. ``events.tsv`` carries the emotion
+    Each subject's clips (``inst.metadata["subject"]``, or ``subject=``) are
+    laid end to end (:func:`clips_to_raw`) in runs of at most
+    ``max_clips_per_run`` clips and written by :func:`mne_bids.write_raw_bids`
+    (no ``run`` entity when one run holds them all, else ``run-01``,
+    ``run-02``, ...). ``events.tsv`` carries the emotion
     (``trial_type``), the video id, the stimulus file and the generated draw.
     ``dataset_description.json`` declares a derivative with ``GeneratedBy``
     (name, version, model configuration digest) and ``SourceDatasets``.
@@ -125,6 +128,12 @@ def write_bids(
         The fitted generator, to record a digest of its configuration.
     source_datasets : list of dict | None
         BIDS ``SourceDatasets`` entries (e.g. ``[{"URL": ...}]``) when known.
+    max_clips_per_run : int
+        Most clips in one run file (default 200: 400 s of 2-s clips, the
+        clip count of one SEED-DV block). Memory is bounded by it: only one
+        run's clips are copied and converted at a time, so writing 10,000
+        clips needs no more memory beyond ``inst`` than writing 200
+        (~6x one run's data, ~240 MB for 62 x 400 clips).
     overwrite : bool
         Replace an existing non-empty ``root``. With False, an existing
         dataset is never touched.
@@ -140,6 +149,9 @@ def write_bids(
     _validate_type(inst, mne.BaseEpochs, "inst", "mne.Epochs")
     _validate_type(root, "path-like", "root")
     _check_option("format", format, ("BrainVision", "EDF"))
+    max_clips_per_run = _check_positive(
+        max_clips_per_run, "max_clips_per_run", integer=True
+    )
     task = _check_label(task, "task")
     root = Path(root).expanduser().resolve()
     if root.exists() and any(root.iterdir()) and not overwrite:
@@ -179,20 +191,28 @@ def write_bids(
             (tmp / "stimuli").mkdir()
             for vid in sorted(set(md["video"].astype(str))):
                 shutil.copy2(stim[vid], tmp / "stimuli" / stim[vid].name)
+        n_runs = 0
         for sub in subjects:
             idx = np.flatnonzero(md["subject"].astype(str).to_numpy() == sub)
-            epochs = inst[idx]
-            epochs.metadata = md.iloc[idx].reset_index(drop=True)
-            _write_subject_run(
-                epochs,
-                tmp,
-                sub=sub,
-                task=task,
-                event_id=event_id,
-                stim=stim,
-                line_freq=line_freq,
-                file_format=format,
-            )
+            runs = np.array_split(idx, -(-len(idx) // max_clips_per_run))
+            for k, run_idx in enumerate(runs, start=1):
+                # one run's clips at a time: the copy, the Raw and the
+                # writer's conversion are bounded by max_clips_per_run
+                epochs = inst[run_idx]
+                epochs.metadata = md.iloc[run_idx].reset_index(drop=True)
+                _write_subject_run(
+                    epochs,
+                    tmp,
+                    sub=sub,
+                    run=k if len(runs) > 1 else None,
+                    task=task,
+                    event_id=event_id,
+                    stim=stim,
+                    line_freq=line_freq,
+                    file_format=format,
+                )
+                del epochs
+                n_runs += 1
         digest = _config_digest(generator)
         desc = "Synthetic EEG generated from video by mne-video2eeg"
         if digest is not None:
@@ -212,13 +232,14 @@ def write_bids(
         (tmp / "README.md").unlink(missing_ok=True)
         (tmp / "README").write_text(_README.format(version=__version__))
     logger.info(
-        f"Wrote {len(inst)} clips for {len(subjects)} subject(s) to BIDS root {root}"
+        f"Wrote {len(inst)} clips for {len(subjects)} subject(s) in {n_runs} "
+        f"run(s) to BIDS root {root}"
     )
     return root
 
 
 def _write_subject_run(
-    epochs, tmp, *, sub, task, event_id, stim, line_freq, file_format
+    epochs, tmp, *, sub, run, task, event_id, stim, line_freq, file_format
 ):
     import mne_bids
 
@@ -251,7 +272,9 @@ def _write_subject_run(
         mne.Annotations(annot.onset, annot.duration, annot.description, extras=extras)
     )
     used = {k: v for k, v in event_id.items() if k in set(annot.description)}
-    bids_path = mne_bids.BIDSPath(subject=sub, task=task, datatype="eeg", root=tmp)
+    bids_path = mne_bids.BIDSPath(
+        subject=sub, task=task, run=run, datatype="eeg", root=tmp
+    )
     mne_bids.write_raw_bids(
         raw,
         bids_path,

@@ -135,3 +135,97 @@ def test_write_bids_bad_inputs(synth, tmp_path):
         write_bids(epochs, tmp_path / "b", videos=videos[:1])
     with pytest.raises(ValueError, match="does not exist"):
         write_bids(epochs, tmp_path / "b", videos=[Path(tmp_path / "nope.avi")])
+
+
+def _validate(root):
+    validator = shutil.which("bids-validator-deno") or shutil.which(
+        "bids-validator-deno", path=str(Path(sys.executable).parent)
+    )
+    if validator is None:
+        pytest.skip("bids-validator-deno is not installed")
+    out = subprocess.run(
+        [validator, str(root), "--json"], capture_output=True, text=True, timeout=300
+    )
+    assert '"severity":"error"' not in out.stdout.replace(" ", ""), out.stdout[-3000:]
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+
+
+def test_write_bids_splits_runs(synth, tmp_path):
+    """max_clips_per_run=2: 3 clips per subject become run-01 (2) + run-02 (1)."""
+    epochs, videos = synth
+    root = write_bids(epochs, tmp_path / "bids", videos=videos, max_clips_per_run=2)
+    data = epochs.get_data()
+    for k, sub in enumerate(["01", "02"]):
+        got = []
+        for run, n_clips in ((1, 2), (2, 1)):
+            bp = mne_bids.BIDSPath(
+                subject=sub, task="video2eeg", run=run, datatype="eeg", root=root
+            )
+            raw = mne_bids.read_raw_bids(bp, verbose=False)
+            assert raw.n_times == n_clips * 400
+            ev = pd.read_csv(
+                bp.copy().update(suffix="events", extension=".tsv"), sep="\t"
+            )
+            assert len(ev) == n_clips
+            got.append(raw.get_data())
+        expected = np.concatenate(list(data[3 * k : 3 * k + 3]), axis=1)
+        np.testing.assert_allclose(np.concatenate(got, axis=1), expected, atol=1e-9)
+    assert not list(root.rglob("sub-01_task-video2eeg_eeg.vhdr"))
+    _validate(root)
+    with pytest.raises(ValueError, match="max_clips_per_run"):
+        write_bids(epochs, tmp_path / "b2", max_clips_per_run=0)
+    with pytest.raises(TypeError, match="max_clips_per_run"):
+        write_bids(epochs, tmp_path / "b2", max_clips_per_run=2.5)
+
+
+def _write_peak(seed_info, tmp_path, n_clips, max_clips_per_run):
+    """Traced peak of write_bids beyond its input (bytes), one subject."""
+    import gc
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    info = mne.pick_info(seed_info, np.arange(12))
+    md = pd.DataFrame(
+        {
+            "video": [f"clip_{i:04d}.avi" for i in range(n_clips)],
+            "subject": "01",
+            "emotion": "neutral",
+            "sample": 0,
+        }
+    )
+    events = np.column_stack(
+        [np.arange(n_clips) * 400, np.zeros(n_clips, int), np.full(n_clips, 2)]
+    )
+    epochs = mne.EpochsArray(
+        rng.standard_normal((n_clips, 12, 400)) * 1e-5,
+        info,
+        events,
+        event_id={"neutral": 2},
+        metadata=md,
+        verbose=False,
+    )
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        write_bids(
+            epochs,
+            tmp_path / f"bids{n_clips}",
+            max_clips_per_run=max_clips_per_run,
+        )
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    return peak, epochs.get_data(copy=False).nbytes
+
+
+def test_write_bids_peak_memory_flat(seed_info, tmp_path):
+    """4x more clips of one subject: the peak is one run's, not the dataset's."""
+    _write_peak(seed_info, tmp_path, 8, 8)  # one-off allocations (imports, caches)
+    small, small_data = _write_peak(seed_info, tmp_path, 40, 10)
+    large, large_data = _write_peak(seed_info, tmp_path, 160, 10)
+    assert large_data == 4 * small_data
+    print(f"peak {small} -> {large} B; data {small_data} -> {large_data} B")
+    # one run of 10 clips is 384 kB; the whole dataset copied once would add
+    # > 1.4 MB to the growth (the old one-run-per-subject path: ~5.5x the data)
+    assert large - small < 0.25 * (large_data - small_data), (small, large)
