@@ -236,6 +236,7 @@ def read_generator(fname, *, device: str = "auto") -> Video2EEGGenerator:
             f"The weights in {fname} do not fit the model its configuration "
             f"describes (tampered or mismatched file): {str(err)[:300]}"
         ) from None
+    gen.amplitude_ = module.amplitude.numpy().copy()
     gen.module_ = module.to(gen.device_).eval()
     gen._sample_rng = np.random.default_rng(gen.random_state)
     return gen

@@ -71,6 +71,13 @@ class Video2EEGGenerator(BaseEstimator):
         Ablation switches of the SPGN parts.
     graphs : tuple of str
         Which graphs the SPGN uses: ``"electrode"`` and/or ``"signal"``.
+    whiten : bool
+        Diffuse the EEG background divided by each subject's mean amplitude
+        spectrum (per channel and frequency, fitted on the training clips;
+        an unknown subject uses the geometric mean over subjects) and colour
+        the samples back, so the diffusion starts from noise with the right
+        spectrum in every channel instead of having to learn it
+        (:mod:`mne_video2eeg.spectra`).
     condition_on_video : bool
         Give the network the video features. False trains the same network
         on the subject alone (every frame masked): the unconditional
@@ -127,6 +134,7 @@ class Video2EEGGenerator(BaseEstimator):
         self_play: bool = True,
         graph_da: bool = True,
         graphs: tuple[str, ...] = ("electrode", "signal"),
+        whiten: bool = True,
         condition_on_video: bool = True,
         cond_drop_prob: float = 0.1,
         n_epochs: int = 100,
@@ -153,6 +161,7 @@ class Video2EEGGenerator(BaseEstimator):
         self.self_play = self_play
         self.graph_da = graph_da
         self.graphs = graphs
+        self.whiten = whiten
         self.condition_on_video = condition_on_video
         self.cond_drop_prob = cond_drop_prob
         self.n_epochs = n_epochs
@@ -213,6 +222,7 @@ class Video2EEGGenerator(BaseEstimator):
         from ._training import train_diffusion
         from .graphs import make_electrode_graph, make_signal_graph
         from .preprocessing import apply_channel_scale, fit_channel_scale
+        from .spectra import fit_amplitude_spectra
 
         graph_names = self._check_params()
         X = _inputs.check_features(X)
@@ -252,12 +262,15 @@ class Video2EEGGenerator(BaseEstimator):
             torch.manual_seed(seed)
             module = self._make_module(self.module_config_, self.graphs_)
         subject_index = {s: k for k, s in enumerate(self.subjects_)}
+        subject_idx = np.array([subject_index[s] for s in md["subject"]])
+        self.amplitude_ = fit_amplitude_spectra(x0, subject_idx, len(self.subjects_))
+        module.set_whitening(self.amplitude_)  # used only when whiten=True
         tensors = {
             "x0": torch.from_numpy(x0),
             "video": torch.from_numpy(tokens.values[rows]),
             "video_time": torch.from_numpy(tokens.times),
             "video_mask": torch.from_numpy(self._video_mask(tokens.mask[rows])),
-            "subject": torch.tensor([subject_index[s] for s in md["subject"]]),
+            "subject": torch.from_numpy(subject_idx),
         }
         logger.info(
             f"Fitting on {len(x0)} clips x {x0.shape[1]} channels x "
@@ -345,7 +358,10 @@ class Video2EEGGenerator(BaseEstimator):
             "cond_drop_prob": float(self.cond_drop_prob),
             "prediction_type": self.prediction_type,
         }
-        diffusion = {"num_train_timesteps": int(self.n_train_timesteps)}
+        diffusion = {
+            "num_train_timesteps": int(self.n_train_timesteps),
+            "whiten": bool(self.whiten),
+        }
         return {"denoiser": denoiser, "diffusion": diffusion}
 
     @staticmethod

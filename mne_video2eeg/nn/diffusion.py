@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from diffusers import DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler
@@ -60,6 +61,14 @@ class VideoEEGDiffusion(nn.Module):
         it), and the diffusion spends its capacity on the background EEG and
         its (video-dependent) spectra/topographies.  Classifier-free guidance
         acts on the residual model only.  Needs the lag path.
+    whiten : bool
+        Diffuse the (residual) EEG divided, per channel and frequency, by the
+        subject's amplitude spectrum (the ``amplitude`` buffer, set with
+        :meth:`set_whitening`; ones until then, i.e. no whitening), and
+        colour the samples back.  The background EEG is then close to white
+        noise of unit variance in every channel, the diffusion's own prior
+        (see :mod:`mne_video2eeg.spectra`).  The transform is a circular
+        filter over the clip: exactly invertible.
     """
 
     def __init__(
@@ -70,12 +79,18 @@ class VideoEEGDiffusion(nn.Module):
         adv_weight: float = 0.1,
         trf_weight: float = 1.0,
         residual: bool = True,
+        whiten: bool = True,
     ):
         super().__init__()
         self.denoiser = denoiser
         self.adv_weight = float(adv_weight)
         self.trf_weight = float(trf_weight)
         self.residual = bool(residual) and denoiser.cond.lag is not None
+        self.whiten = bool(whiten)
+        n_freqs = denoiser.n_times // 2 + 1
+        n_rows = denoiser.cond.n_subjects + 1  # the last: unknown subject
+        amplitude = torch.ones(n_rows, denoiser.n_channels, n_freqs)
+        self.register_buffer("amplitude", amplitude)
         self.scheduler = DDPMScheduler(
             num_train_timesteps=num_train_timesteps,
             beta_schedule="squaredcos_cap_v2",
@@ -85,6 +100,35 @@ class VideoEEGDiffusion(nn.Module):
         acp = self.scheduler.alphas_cumprod.float()
         self.register_buffer("sqrt_acp", acp.sqrt(), persistent=False)
         self.register_buffer("sqrt_1m_acp", (1 - acp).sqrt(), persistent=False)
+
+    # ------------------------------------------------------------- whitening
+    def set_whitening(self, amplitude) -> None:
+        """Set the per-subject amplitude spectra the EEG is whitened with.
+
+        Parameters
+        ----------
+        amplitude : array-like, shape (n_subjects + 1, n_channels, n_freqs)
+            From :func:`mne_video2eeg.spectra.fit_amplitude_spectra`; the last
+            row is the unknown subject's.
+        """
+        amplitude = torch.tensor(np.asarray(amplitude), dtype=torch.float32)
+        if amplitude.shape != self.amplitude.shape:
+            raise ValueError(
+                f"amplitude must have shape {tuple(self.amplitude.shape)} "
+                f"(subjects + 1, channels, rfft bins), got {tuple(amplitude.shape)}."
+            )
+        if not bool(amplitude.isfinite().all()) or not bool((amplitude > 0).all()):
+            raise ValueError("amplitude must be finite and strictly positive.")
+        self.amplitude.copy_(amplitude.to(self.amplitude.device))
+
+    def whiten_eeg(self, x, subject, *, inverse: bool = False):
+        """Whiten ``x`` (B, C, T) with each row's subject, or colour it back."""
+        if not self.whiten:
+            return x
+        amp = self.amplitude[torch.as_tensor(subject, device=x.device)]
+        spec = torch.fft.rfft(x, dim=-1)
+        spec = spec * amp if inverse else spec / amp
+        return torch.fft.irfft(spec, n=x.shape[-1], dim=-1)
 
     # ----------------------------------------------------------------- train
     def loss(self, x0: torch.Tensor, cond: dict, *, generator=None):
@@ -121,6 +165,10 @@ class VideoEEGDiffusion(nn.Module):
         ctx = den.encode_condition(cond, generator=generator)
         mean = ctx["mean"][..., : den.n_times]
         r0 = x0 - mean.detach() if self.residual else x0
+        # the expected-EEG map stays fitted in the raw space: fitted on the
+        # whitened EEG (generalised least squares) it learned nothing in 60
+        # epochs (benchmarks/NOTES.md)
+        r0 = self.whiten_eeg(r0, cond["subject"])
         a = self.sqrt_acp[t][:, None, None]
         s = self.sqrt_1m_acp[t][:, None, None]
         x_t = a * r0 + s * noise
@@ -243,6 +291,7 @@ class VideoEEGDiffusion(nn.Module):
                 out = ou + guidance_scale * (oc - ou)
             kw = {"generator": generator} if sampler == "ddpm" else {}
             x = sched.step(out, t, x, **kw).prev_sample
+        x = self.whiten_eeg(x, cond["subject"], inverse=True)
         if self.residual:
             x = x + ctx["mean"][:b, :, : den.n_times]
         return x
