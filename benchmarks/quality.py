@@ -14,7 +14,9 @@ Rows: noise ceiling (the clean truth + the data's own noise: residual epochs
 baselines, unconditional diffusion (same network, no video), the full model,
 sampler ablations on the SAME fitted model (no refit), architecture ablations
 (one fit each), 2 Hz video features, the held-out subject, and the paper's
-reported figures. Columns: metrics of :func:`mne_video2eeg.metrics.evaluate`
+reported figures. The architecture ablations include the spectral whitening
+(``whiten=False``) and a patch of 50 samples (the speed lever of issue 9).
+Columns: metrics of :func:`mne_video2eeg.metrics.evaluate`
 and seconds per generated sample (wall clock on this machine: noisy when the
 machine is shared).
 
@@ -62,7 +64,8 @@ BANDS = ("delta", "theta", "alpha", "beta", "gamma")
 FULL_PARAMS = dict(width=48, depth=2, batch_size=16)
 QUICK_PARAMS = dict(width=8, depth=1, batch_size=16)
 # sampler ablations, (sampler, steps); the default (dpmsolver, 10) is the full row
-SAMPLERS = [("dpmsolver", 25), ("dpmsolver", 50), ("dpmsolver", 100)]
+SAMPLERS = [("dpmsolver", 6), ("dpmsolver", 25), ("dpmsolver", 50)]
+SAMPLERS += [("dpmsolver", 100)]
 SAMPLERS += [("ddim", 50), ("ddim", 100)]
 ABLATIONS = {
     "no spatial attention": dict(spatial_attention=False),
@@ -70,6 +73,8 @@ ABLATIONS = {
     "no Graph-DA": dict(graph_da=False),
     "electrode graph only": dict(graphs=("electrode",)),
     "signal graph only": dict(graphs=("signal",)),
+    "no spectral whitening": dict(whiten=False),
+    "patch 50 (half the time tokens: 2x faster)": dict(patch_size=50),
 }
 METRICS = [
     "mse",

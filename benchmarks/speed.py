@@ -44,6 +44,7 @@ from mne_video2eeg.nn import SAMPLERS, VideoEEGDenoiser, VideoEEGDiffusion  # no
 
 N_CHANNELS, N_TIMES, SFREQ = 62, 400, 200.0
 N_FRAMES, N_FEATURES, N_SUBJECTS = 4, 13, 15
+_ARCH_OVERRIDE: dict = {}  # --width / --patch-size
 
 
 def _graphs(seed=0):
@@ -60,10 +61,16 @@ def _graphs(seed=0):
 
 
 def _model():
-    """The estimator's default network (width 64, depth 2, patch 25)."""
+    """The estimator's default network (its width, depth and patch size)."""
+    from mne_video2eeg import Video2EEGGenerator
+
+    defaults = Video2EEGGenerator().get_params()
+    arch = {k: defaults[k] for k in ("width", "depth", "patch_size")}
+    arch.update(_ARCH_OVERRIDE)
     with torch.random.fork_rng():
         torch.manual_seed(0)
         den = VideoEEGDenoiser(
+            **arch,
             n_channels=N_CHANNELS,
             n_times=N_TIMES,
             sfreq=SFREQ,
@@ -185,7 +192,13 @@ def main():
     parser.add_argument("--naive-batch", type=int, default=64)
     parser.add_argument("--naive-steps", type=int, default=25)
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--width", type=int, help="another width than the default")
+    parser.add_argument("--patch-size", type=int, help="another patch size")
     args = parser.parse_args()
+    if args.width:
+        _ARCH_OVERRIDE["width"] = args.width
+    if args.patch_size:
+        _ARCH_OVERRIDE["patch_size"] = args.patch_size
     torch.set_num_threads(args.threads)
     steps = [int(s) for s in args.steps.split(",")]
     batches = [int(s) for s in args.batches.split(",")]

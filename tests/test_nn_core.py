@@ -239,3 +239,31 @@ def test_cpu_micro_batches_same_output(monkeypatch, guidance_scale):
     monkeypatch.setattr(diffusion, "CPU_MICRO_BATCH", 1000)
     whole = model.sample(_cond(5), generator=torch.Generator().manual_seed(0), **kw)
     torch.testing.assert_close(chunked, whole, rtol=1e-5, atol=1e-6)
+
+
+def test_cpu_chunks_in_parallel_workers_same_output(monkeypatch):
+    """Chunks on a pool of 1-thread workers: same output, thread count restored."""
+    import mne_video2eeg.nn.diffusion as diffusion
+
+    model = VideoEEGDiffusion(_make())
+    monkeypatch.setattr(diffusion, "CPU_MICRO_BATCH", 2)
+    n_threads = torch.get_num_threads()
+    seen = []
+    real = model.denoiser.forward
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(model.denoiser, "forward", spy)
+    kw = dict(n_steps=3, sampler="dpmsolver")
+    torch.set_num_threads(2)
+    try:
+        gen = torch.Generator().manual_seed(0)
+        pooled = model.sample(_cond(7), generator=gen, **kw)
+        assert torch.get_num_threads() == 2 and set(seen) == {1}
+        torch.set_num_threads(1)  # one thread: chunks in turn, no pool
+        seq = model.sample(_cond(7), generator=torch.Generator().manual_seed(0), **kw)
+    finally:
+        torch.set_num_threads(n_threads)
+    torch.testing.assert_close(pooled, seq, rtol=1e-5, atol=1e-6)

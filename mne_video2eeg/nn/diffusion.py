@@ -12,7 +12,9 @@ which is the better choice when running 10-25 steps.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -252,17 +254,56 @@ class VideoEEGDiffusion(nn.Module):
         finally:
             self.train(was_training)
 
-    def _denoise(self, x, t, ctx):
-        """One denoiser call, in cache-sized row chunks on CPU (same output)."""
+    def _denoise(self, x, t, ctx, pool=None):
+        """One denoiser call, in cache-sized row chunks on CPU (same output).
+
+        With ``pool`` (a thread pool of one worker per core, see
+        :meth:`_sample`) the chunks run concurrently, one single-threaded
+        chunk per core, instead of one after the other on intra-op threads.
+        """
         den = self.denoiser
         step = len(x) if x.device.type != "cpu" else CPU_MICRO_BATCH
         if len(x) <= step:
             return den(x, t, ctx=ctx)
         out = torch.empty_like(x)
-        for i in range(0, len(x), step):
+
+        def run(i):
             part = {k: v[i : i + step] for k, v in ctx.items()}
-            out[i : i + step] = den(x[i : i + step], t, ctx=part)
+            # inference mode and the denormal flag are per thread
+            with torch.inference_mode(), flush_denormal():
+                out[i : i + step] = den(x[i : i + step], t, ctx=part)
+
+        starts = range(0, len(x), step)
+        if pool is None:
+            for i in starts:
+                run(i)
+        else:
+            for _ in pool.map(run, starts):
+                pass
         return out
+
+    @contextlib.contextmanager
+    def _chunk_pool(self, n_rows):
+        """Yield a pool of one single-threaded worker per intra-op thread (CPU).
+
+        The micro-batches are independent, so on CPU they run best one per
+        core: measured on 2 cores (width 64, patch 25, batch 64), 7.3 ms per
+        denoiser call per sample with 2 intra-op threads on each chunk in
+        turn, 5.1 ms with 2 workers of 1 thread (``benchmarks/NOTES.md``).
+        torch's thread count is process-wide: it is 1 while sampling and
+        restored after.
+        """
+        n_threads = torch.get_num_threads()
+        dev = self.denoiser.elec_embed.device
+        if dev.type != "cpu" or n_threads < 2 or n_rows <= CPU_MICRO_BATCH:
+            yield None
+            return
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(n_threads) as pool:
+                yield pool
+        finally:
+            torch.set_num_threads(n_threads)
 
     def _sample(self, cond, n_steps, sampler, guidance_scale, generator):
         den = self.denoiser
@@ -282,16 +323,25 @@ class VideoEEGDiffusion(nn.Module):
         shape = (b, den.n_channels, den.n_times)
         x = torch.randn(shape, generator=generator, device=dev)
         x = x * sched.init_noise_sigma
+        with self._chunk_pool(len(x) * (2 if guided else 1)) as pool:
+            x = self._run_sampler(
+                sched, x, ctx, guided, guidance_scale, sampler, generator, pool
+            )
+        x = self.whiten_eeg(x, cond["subject"], inverse=True)
+        if self.residual:
+            x = x + ctx["mean"][:b, :, : den.n_times]
+        return x
+
+    def _run_sampler(
+        self, sched, x, ctx, guided, guidance_scale, sampler, generator, pool
+    ):
         for t in sched.timesteps:
             xin = torch.cat([x, x]) if guided else x
             xin = sched.scale_model_input(xin, t)
-            out = self._denoise(xin, t, ctx)
+            out = self._denoise(xin, t, ctx, pool)
             if guided:
                 oc, ou = out.chunk(2)
                 out = ou + guidance_scale * (oc - ou)
             kw = {"generator": generator} if sampler == "ddpm" else {}
             x = sched.step(out, t, x, **kw).prev_sample
-        x = self.whiten_eeg(x, cond["subject"], inverse=True)
-        if self.residual:
-            x = x + ctx["mean"][:b, :, : den.n_times]
         return x
