@@ -18,6 +18,7 @@ _LAZY = {
     "VideoClip": "video.io",
     "write_bids": "bids",
     "clips_to_raw": "_raw",
+    "shard_videos": "sharding",
 }
 
 __all__ = [
