@@ -40,6 +40,19 @@ def synth(seed_info, tmp_path):
     return epochs, videos
 
 
+def _validate(root):
+    validator = shutil.which("bids-validator-deno") or shutil.which(
+        "bids-validator-deno", path=str(Path(sys.executable).parent)
+    )
+    if validator is None:
+        pytest.skip("bids-validator-deno is not installed")
+    out = subprocess.run(
+        [validator, str(root), "--json"], capture_output=True, text=True, timeout=300
+    )
+    assert '"severity":"error"' not in out.stdout.replace(" ", ""), out.stdout[-3000:]
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+
+
 def test_clips_to_raw(synth):
     epochs, _ = synth
     raw = clips_to_raw(epochs)
@@ -72,16 +85,7 @@ def test_write_bids_round_trip_and_validator(synth, tmp_path):
         ev = pd.read_csv(bp.copy().update(suffix="events", extension=".tsv"), sep="\t")
         assert list(ev["stim_file"]) == ["clip_000.avi", "clip_001.avi", "clip_002.avi"]
         np.testing.assert_allclose(ev["duration"], 2.0)
-    validator = shutil.which("bids-validator-deno") or shutil.which(
-        "bids-validator-deno", path=str(Path(sys.executable).parent)
-    )
-    if validator is None:
-        pytest.skip("bids-validator-deno is not installed")
-    out = subprocess.run(
-        [validator, str(root), "--json"], capture_output=True, text=True, timeout=300
-    )
-    assert '"severity":"error"' not in out.stdout.replace(" ", ""), out.stdout[-3000:]
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    _validate(root)
 
 
 def test_write_bids_refuses_existing_and_is_atomic(synth, tmp_path, monkeypatch):
@@ -135,19 +139,6 @@ def test_write_bids_bad_inputs(synth, tmp_path):
         write_bids(epochs, tmp_path / "b", videos=videos[:1])
     with pytest.raises(ValueError, match="does not exist"):
         write_bids(epochs, tmp_path / "b", videos=[Path(tmp_path / "nope.avi")])
-
-
-def _validate(root):
-    validator = shutil.which("bids-validator-deno") or shutil.which(
-        "bids-validator-deno", path=str(Path(sys.executable).parent)
-    )
-    if validator is None:
-        pytest.skip("bids-validator-deno is not installed")
-    out = subprocess.run(
-        [validator, str(root), "--json"], capture_output=True, text=True, timeout=300
-    )
-    assert '"severity":"error"' not in out.stdout.replace(" ", ""), out.stdout[-3000:]
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
 
 
 def test_write_bids_splits_runs(synth, tmp_path):
