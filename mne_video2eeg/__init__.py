@@ -11,7 +11,7 @@ from .montage import SEED_CH_NAMES, make_seed_info, make_seed_montage
 
 _LAZY = {
     "Video2EEGGenerator": "estimator",
-    "read_generator": "_checkpoint",
+    "read_generator": "estimator",
     "extract_video_features": "video.features",
     "label_emotions": "video.emotion",
     "read_video": "video.io",

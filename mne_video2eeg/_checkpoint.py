@@ -11,7 +11,6 @@ import hashlib
 import json
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import mne
 import numpy as np
@@ -22,9 +21,6 @@ from sklearn.utils.validation import check_is_fitted
 from ._version import __version__
 from .utils._checks import _check_positive, _validate_type
 from .utils._fileio import atomic_path
-
-if TYPE_CHECKING:  # the estimator imports this module; no import cycle at run time
-    from .estimator import Video2EEGGenerator
 
 _FORMAT = "mne-video2eeg-generator"
 
@@ -144,23 +140,11 @@ def save_generator(gen, fname, *, overwrite: bool = False) -> Path:
     return fname
 
 
-def read_generator(fname, *, device: str = "auto") -> Video2EEGGenerator:
-    """Read a generator saved with :meth:`Video2EEGGenerator.save`.
+def read_generator_file(fname) -> tuple[Path, dict]:
+    """Load and check a generator file; return its path and payload.
 
-    The file is loaded with ``torch.load(weights_only=True)``: it can hold
-    tensors and plain containers only, so loading never executes code.
-
-    Parameters
-    ----------
-    fname : path-like
-        The checkpoint file.
-    device : str
-        Where to put the model (``"auto"``, ``"cpu"``, ``"cuda"``).
-
-    Returns
-    -------
-    generator : Video2EEGGenerator
-        The fitted generator.
+    Loads with ``torch.load(weights_only=True)`` (tensors and plain containers
+    only) and refuses foreign files and files of another package version.
     """
     _validate_type(fname, "path-like", "fname")
     fname = Path(fname).expanduser()
@@ -188,12 +172,22 @@ def read_generator(fname, *, device: str = "auto") -> Video2EEGGenerator:
             f"{__version__}; refit the generator, or install version "
             f"{payload.get('version')} to read it."
         )
+    return fname, payload
+
+
+def generator_params(payload: dict) -> dict:
+    """Return the estimator parameters stored in a generator file's payload."""
     params = json.loads(payload["params"])
     params["graphs"] = tuple(params["graphs"])
-    params["device"] = device
-    from .estimator import Video2EEGGenerator, _resolve_device
+    return params
 
-    gen = Video2EEGGenerator(**params)
+
+def restore_fitted(gen, fname, payload: dict, device):
+    """Set the fitted attributes and weights of ``gen`` from ``payload``.
+
+    ``gen`` is a :class:`~mne_video2eeg.Video2EEGGenerator` made from
+    :func:`generator_params`; ``device`` a resolved :class:`torch.device`.
+    """
     fitted = payload["fitted"]
     info = mne.create_info(fitted["ch_names"], fitted["sfreq"], ch_types="eeg")
     montage = fitted.get("montage")
@@ -227,7 +221,7 @@ def read_generator(fname, *, device: str = "auto") -> Video2EEGGenerator:
     gen.graphs_ = {k: v.numpy() for k, v in fitted["graphs"].items()}
     gen.history_ = json.loads(fitted["history"])
     gen.module_config_ = json.loads(payload["module_config"])
-    gen.device_ = _resolve_device(device)
+    gen.device_ = device
     module = gen._make_module(gen.module_config_, gen.graphs_)
     try:
         module.load_state_dict(payload["state_dict"])

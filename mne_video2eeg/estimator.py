@@ -12,7 +12,13 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from . import _inputs
-from ._checkpoint import TrainingCheckpoint, save_generator
+from ._checkpoint import (
+    TrainingCheckpoint,
+    generator_params,
+    read_generator_file,
+    restore_fitted,
+    save_generator,
+)
 from ._raw import clips_to_raw
 from .utils._checks import _check_option, _check_positive
 
@@ -497,3 +503,27 @@ class Video2EEGGenerator(BaseEstimator):
             The written file.
         """
         return save_generator(self, fname, overwrite=overwrite)
+
+
+def read_generator(fname, *, device: str = "auto") -> Video2EEGGenerator:
+    """Read a generator saved with :meth:`Video2EEGGenerator.save`.
+
+    The file is loaded with ``torch.load(weights_only=True)``: it can hold
+    tensors and plain containers only, so loading never executes code.
+
+    Parameters
+    ----------
+    fname : path-like
+        The checkpoint file.
+    device : str
+        Where to put the model (``"auto"``, ``"cpu"``, ``"cuda"``).
+
+    Returns
+    -------
+    generator : Video2EEGGenerator
+        The fitted generator.
+    """
+    fname, payload = read_generator_file(fname)
+    params = dict(generator_params(payload), device=device)
+    gen = Video2EEGGenerator(**params)
+    return restore_fitted(gen, fname, payload, _resolve_device(device))
