@@ -258,7 +258,7 @@ class VideoEEGDiffusion(nn.Module):
         """One denoiser call, in cache-sized row chunks on CPU (same output).
 
         With ``pool`` (a thread pool of one worker per core, see
-        :meth:`_sample`) the chunks run concurrently, one single-threaded
+        :meth:`_chunk_pool`) the chunks run concurrently, one single-threaded
         chunk per core, instead of one after the other on intra-op threads.
         """
         den = self.denoiser
@@ -269,16 +269,20 @@ class VideoEEGDiffusion(nn.Module):
 
         def run(i):
             part = {k: v[i : i + step] for k, v in ctx.items()}
-            # inference mode and the denormal flag are per thread
+            out[i : i + step] = den(x[i : i + step], t, ctx=part)
+
+        def run_in_worker(i):
+            # inference mode and the denormal flag are per thread: the
+            # caller's (see sample) do not reach the pool's workers
             with torch.inference_mode(), flush_denormal():
-                out[i : i + step] = den(x[i : i + step], t, ctx=part)
+                run(i)
 
         starts = range(0, len(x), step)
         if pool is None:
             for i in starts:
                 run(i)
         else:
-            for _ in pool.map(run, starts):
+            for _ in pool.map(run_in_worker, starts):
                 pass
         return out
 
