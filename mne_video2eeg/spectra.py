@@ -17,7 +17,8 @@ spans eigenvalues from 18 to 0.025 on the simulated data, and the learned
 expected-EEG map's errors in the weak directions became large structured
 residuals (evoked correlation 0.37 -> 0.15).
 
-numpy only; the module applies the spectra with ``torch.fft``.
+numpy only; :class:`~mne_video2eeg.nn.VideoEEGDiffusion` applies the spectra
+with ``torch.fft``.
 """
 
 from __future__ import annotations
