@@ -63,10 +63,12 @@ BANDS = ("delta", "theta", "alpha", "beta", "gamma")
 # the demo's CPU configuration (mne_video2eeg.cli.DEMO_PARAMS)
 FULL_PARAMS = dict(width=48, depth=2, batch_size=16)
 QUICK_PARAMS = dict(width=8, depth=1, batch_size=16)
-# sampler ablations, (sampler, steps); the default (dpmsolver, 10) is the full row
-SAMPLERS = [("dpmsolver", 6), ("dpmsolver", 25), ("dpmsolver", 50)]
-SAMPLERS += [("dpmsolver", 100)]
-SAMPLERS += [("ddim", 50), ("ddim", 100)]
+# sampler ablations, (sampler, steps); the default (trigflow, 5) is the full
+# row; DDIM 100 is the reference of issue 9's "default quality"
+SAMPLERS = [("trigflow", 10), ("dpmsolver", 6), ("dpmsolver", 10)]
+SAMPLERS += [("dpmsolver", 25), ("ddim", 50), ("ddim", 100)]
+SAMPLER_LABELS = dict(trigflow="TrigFlow AB2", dpmsolver="DPM-Solver++", ddim="DDIM")
+SAMPLER_TOLERANCE = 0.02
 ABLATIONS = {
     "no spatial attention": dict(spatial_attention=False),
     "no self-play": dict(self_play=False),
@@ -282,6 +284,18 @@ def _targets(table: pd.DataFrame) -> pd.DataFrame:
             abs(full["xcorr_lag"]) <= 1,
         ),
     ]
+    default = [r for r in table.index if "(default, K=" in r]
+    ref = [r for r in table.index if r.startswith("DDIM 100 steps")]
+    if default and ref:
+        cols = ["ratio"] + [f"{kind}_{b}" for kind in ("level", "topo") for b in BANDS]
+        gap = (table.loc[default[0], cols] - table.loc[ref[0], cols]).abs().max()
+        rows.append(
+            (
+                "default sampler within 0.02 of DDIM 100 (ratio, band level/topo)",
+                gap,
+                gap <= SAMPLER_TOLERANCE,
+            )
+        )
     if "unconditional diffusion" in table.index:
         u = table.loc["unconditional diffusion"]
         gap = full["evoked_r"] - u["evoked_r"]
@@ -413,7 +427,7 @@ def main(argv=None) -> pd.DataFrame:
     add("full model", g, per, fit_s)
     curves["full model"] = _mean_psd(g)
     default = (full.sampler, full.n_inference_steps)
-    labels = {"dpmsolver": "DPM-Solver++", "ddim": "DDIM"}
+    labels = SAMPLER_LABELS
     if not args.skip_ablations:
         # samplers at K/4 samples (sampling cost grows with the steps); the
         # default sampler's row at the same K is a subset of its samples

@@ -1,7 +1,8 @@
 """Generation and training speed of the default model on this machine (issue 9).
 
 One run prints one table: seconds per generated 62 x 400 sample (2 s at
-200 Hz) for every sampler at 10/25/50/100 steps and batch 1/16/64/256, then
+200 Hz) for every sampler at 5/10/25/50/100 steps and batch 1/16/64/256 (5
+steps of "trigflow" is the estimator's default), then
 FLOPs per denoiser call, achieved GFLOP/s against the float32 matmul peak
 measured in the same run, training samples/s, a plain 1000-step DDPM sampler
 (full batch, no micro-batching: what a naive implementation ships) on the
@@ -39,6 +40,7 @@ import torch  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 import mne_video2eeg.nn.diffusion as diffusion_mod  # noqa: E402
+from mne_video2eeg import Video2EEGGenerator  # noqa: E402
 from mne_video2eeg._training import train_diffusion  # noqa: E402
 from mne_video2eeg.nn import SAMPLERS, VideoEEGDenoiser, VideoEEGDiffusion  # noqa: E402
 
@@ -62,8 +64,6 @@ def _graphs(seed=0):
 
 def _model():
     """The estimator's default network (its width, depth and patch size)."""
-    from mne_video2eeg import Video2EEGGenerator
-
     defaults = Video2EEGGenerator().get_params()
     arch = {k: defaults[k] for k in ("width", "depth", "patch_size")}
     arch.update(_ARCH_OVERRIDE)
@@ -184,7 +184,7 @@ def compiled_call(model, b):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--steps", default="10,25,50,100")
+    parser.add_argument("--steps", default="5,10,25,50,100")
     parser.add_argument("--batches", default="1,16,64,256")
     parser.add_argument("--samplers", default=",".join(SAMPLERS))
     parser.add_argument("--max-row-steps", type=int, default=3200)
@@ -215,7 +215,7 @@ def main():
     for sampler in samplers:
         for b in batches:
             for n in steps:
-                # always measure the headline (10 steps) and batch-1 cells
+                # always measure the fewest-steps (the default) and batch-1 cells
                 skip = b * n > args.max_row_steps and n != min(steps) and b > 1
                 if skip and not args.full:
                     continue
@@ -252,10 +252,13 @@ def main():
         f"no micro-batch: {naive:.3f} s/sample "
         f"(first {args.naive_steps} steps timed, x{1000 / args.naive_steps:g})"
     )
-    head = cells.get(("dpmsolver", 64, 10))
+    default = Video2EEGGenerator()
+    default = (default.sampler, default.n_inference_steps)
+    head = cells.get((default[0], 64, default[1]))
     if head is not None:
         print(
-            f"default (DPM-Solver++ 10 steps, batch 64): {head[0] / 64:.4f} s/sample "
+            f"default ({default[0]} {default[1]} steps, batch 64): "
+            f"{head[0] / 64:.4f} s/sample "
             f"wall, {head[1] / 64:.4f} s/sample process CPU time "
             f"(/{args.threads} threads = {head[1] / 64 / args.threads:.4f} s on an "
             "otherwise idle machine if the threads scale); target 0.0333; "

@@ -199,6 +199,10 @@ def test_bad_inputs(tiny):
         fresh.fit(feats, nan)
     with pytest.raises(ValueError, match="graphs"):
         clone(fresh).set_params(graphs=("brain",)).fit(feats, epochs)
+    with pytest.raises(ValueError, match="prediction_type='epsilon'.*'dpmsolver'"):
+        clone(fresh).set_params(prediction_type="epsilon").fit(feats, epochs)
+    with pytest.raises(ValueError, match="sampler.*trigflow"):
+        clone(fresh).set_params(sampler="euler").fit(feats, epochs)
     nopos = mne.EpochsArray(
         epochs.get_data(),
         mne.create_info(CHANNELS, SFREQ, "eeg"),

@@ -161,6 +161,6 @@ def test_cuda_sampling_matches_cpu_shapes():
         video_time=torch.arange(2) / 2.0,
         subject=torch.zeros(5, dtype=torch.long),
     )
-    for sampler in ("dpmsolver", "ddim", "ddpm"):
+    for sampler in ("trigflow", "dpmsolver", "ddim", "ddpm"):
         out = sample_batched(model, cond, batch_size=2, n_steps=3, sampler=sampler)
         assert out.shape == (5, 6, 40) and np.isfinite(out).all()

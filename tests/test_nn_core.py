@@ -165,7 +165,7 @@ def test_deterministic_cpu():
     assert torch.equal(l1, l2) and torch.equal(s1, s2)
 
 
-@pytest.mark.parametrize("sampler", ["ddim", "dpmsolver", "ddpm"])
+@pytest.mark.parametrize("sampler", ["trigflow", "ddim", "dpmsolver", "ddpm"])
 def test_samplers_and_guidance(sampler):
     model = VideoEEGDiffusion(_make())
     kw = dict(n_steps=4, sampler=sampler)

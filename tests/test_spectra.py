@@ -102,8 +102,9 @@ def test_whitening_is_exactly_invertible_and_per_subject():
 def test_whitened_prior_samples_the_spectrum():
     """A network predicting v = 0 (the optimum for white data) samples the spectra.
 
-    DPM-Solver++ from white noise with v = 0 returns (nearly) its start; coloured
-    back, each channel has the subject's power spectrum.
+    The default sampler integrates dx/dtheta = v, so with v = 0 it returns its
+    white-noise start exactly; coloured back, each channel has the subject's
+    power spectrum.
     """
     model = _diffusion()
     model.residual = False
@@ -121,9 +122,10 @@ def test_whitened_prior_samples_the_spectrum():
         video_time=torch.arange(2) / 2.0,
         subject=torch.zeros(n, dtype=torch.long),
     )
-    x = model.sample(cond, n_steps=10, generator=torch.Generator().manual_seed(0))
+    x = model.sample(cond, n_steps=5, generator=torch.Generator().manual_seed(0))
     power = (torch.fft.rfft(x, dim=-1).abs() ** 2).mean(0).numpy() / 64
     ratio = power[:, 1:-1] / amp[0, :, 1:-1] ** 2
-    # 512 draws: ~6 % sampling error per bin; the 10-step solver loses ~5 %
-    assert 0.85 < np.median(ratio) < 1.05, np.median(ratio)
+    # 512 draws: ~6 % sampling error per bin, ~1 % on the median; the solver
+    # itself loses nothing (DPM-Solver++ at 10 steps lost ~5 %)
+    assert 0.95 < np.median(ratio) < 1.05, np.median(ratio)
     np.testing.assert_allclose(np.median(ratio, axis=1), np.median(ratio), rtol=0.1)

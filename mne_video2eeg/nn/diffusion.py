@@ -2,7 +2,9 @@
 
 The noise schedule is diffusers' ``DDPMScheduler`` (cosine,
 ``squaredcos_cap_v2``, 1000 training steps, as in the paper); samplers are
-built ``from_config`` of it: ``DDIMScheduler`` (deterministic, eta=0),
+built ``from_config`` of it: :class:`~.samplers.TrigFlowMultistepScheduler`
+(the default: Adams-Bashforth on the v-prediction ODE in angle, see
+:mod:`.samplers`), ``DDIMScheduler`` (deterministic, eta=0),
 ``DPMSolverMultistepScheduler`` (DPM-Solver++ 2M) and ``DDPMScheduler``
 (ancestral).  ``clip_sample`` is off: EEG at working scale has unit variance,
 so diffusers' default clipping of x0 to [-1, 1] would flatten every peak.
@@ -25,8 +27,9 @@ from torch import nn
 
 from ._layers import flush_denormal
 from .denoiser import VideoEEGDenoiser
+from .samplers import TrigFlowMultistepScheduler
 
-SAMPLERS = ("ddim", "dpmsolver", "ddpm")
+SAMPLERS = ("trigflow", "dpmsolver", "ddim", "ddpm")
 
 # Rows per denoiser call when sampling on CPU.  The network is memory-bound
 # (LayerNorm, AdaLN, GELU, the (C x C) attention scores): at 64 rows one
@@ -190,10 +193,12 @@ class VideoEEGDiffusion(nn.Module):
         return loss, logs
 
     # ---------------------------------------------------------------- sample
-    def make_sampler(self, sampler: str = "dpmsolver"):
+    def make_sampler(self, sampler: str = "trigflow"):
         """Build a fresh diffusers ``sampler`` scheduler from the training config."""
         _check_option("sampler", sampler, SAMPLERS)
         cfg = dict(self.scheduler.config)
+        if sampler == "trigflow":
+            return TrigFlowMultistepScheduler.from_config(cfg, solver_order=2)
         if sampler == "ddim":
             return DDIMScheduler.from_config(
                 cfg, timestep_spacing="trailing", set_alpha_to_one=False
@@ -212,8 +217,8 @@ class VideoEEGDiffusion(nn.Module):
         self,
         cond: dict,
         *,
-        n_steps: int = 10,
-        sampler: str = "dpmsolver",
+        n_steps: int = 6,
+        sampler: str = "trigflow",
         guidance_scale: float = 1.0,
         generator=None,
     ) -> torch.Tensor:
@@ -225,14 +230,14 @@ class VideoEEGDiffusion(nn.Module):
             Condition with batch size B (see
             :meth:`VideoEEGDenoiser.encode_condition`).
         n_steps : int
-            Inference steps.  Default 10 with DPM-Solver++: on a small
-            simulated evoked-response + alpha data set, DPM-Solver++ at 10,
-            15, 25 steps and DDIM at 50 gave the same sample-mean correlation
-            with the true evoked response (0.92) and band powers within 1-3 %
-            of each other; 10 steps keep the default model under 0.1 s per
-            62 x 400 sample on 2 CPU cores (benchmarks/core_speed.py).
-        sampler : "dpmsolver" | "ddim" | "ddpm"
-            DPM-Solver++ (2M), DDIM (eta=0) or ancestral DDPM.
+            Inference steps (network calls).  Default 6 with "trigflow":
+            on the demo protocol it came within 0.02 of 100 DDIM steps in
+            evoked correlation and band power, where DPM-Solver++ needs more
+            than 10 (``benchmarks/NOTES.md`` section 9).
+        sampler : "trigflow" | "dpmsolver" | "ddim" | "ddpm"
+            Adams-Bashforth 2 on the v-prediction ODE in angle
+            (:class:`~.samplers.TrigFlowMultistepScheduler`, v-prediction
+            networks only), DPM-Solver++ (2M), DDIM (eta=0) or ancestral DDPM.
         guidance_scale : float
             Classifier-free guidance ``w``: ``uncond + w (cond - uncond)``.
             1.0 runs no unconditional pass.
