@@ -10,7 +10,7 @@ video), band level and topography, the generated / real band-power ratio
 Usage::
 
     python benchmarks/demo_protocol.py --params '{"patch_size": 50}' \\
-        --samplers dpmsolver:10,ddim:100
+        --samplers trigflow:6,dpmsolver:10,ddim:100
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ DEMO = dict(width=48, depth=2, n_epochs=60, batch_size=16)
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--params", default="{}", help="JSON of estimator parameters")
-    p.add_argument("--samplers", default="dpmsolver:10,ddim:100")
+    p.add_argument("--samplers", default="trigflow:6,dpmsolver:10,ddim:100")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     mne.set_log_level("WARNING")

@@ -60,7 +60,6 @@ gen = Video2EEGGenerator(
     depth=1,
     n_epochs=3,
     batch_size=8,
-    n_inference_steps=10,
     device="cpu",
     random_state=0,
 )

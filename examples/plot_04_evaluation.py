@@ -70,7 +70,6 @@ models = {
         depth=1,
         n_epochs=3,
         batch_size=8,
-        n_inference_steps=10,
         device="cpu",
         random_state=0,
     ),

@@ -50,7 +50,7 @@ class Video2EEGGenerator(BaseEstimator):
     diffusion model whose network is a graph network over the electrodes
     (electrode-distance and signal-correlation graphs, spatial graph attention,
     adversarial self-play fusion, graph data augmentation). Training uses the
-    DDPM cosine schedule; sampling uses DDIM or DPM-Solver++ with few steps.
+    DDPM cosine schedule; sampling integrates its ODE in a few steps.
 
     Parameters
     ----------
@@ -69,7 +69,7 @@ class Video2EEGGenerator(BaseEstimator):
         benchmark with 6 % of its network calls (``benchmarks/NOTES.md``).
     sampler : "trigflow" | "dpmsolver" | "ddim" | "ddpm"
         Sampling scheduler: Adams-Bashforth 2 on the v-prediction ODE in
-        angle (:class:`~mne_video2eeg.nn.samplers.TrigFlowMultistepScheduler`,
+        angle (:class:`mne_video2eeg.nn.samplers.TrigFlowMultistepScheduler`,
         v-prediction only; built for the whitened EEG, whose flow is near
         the identity), or diffusers' DPM-Solver++ (2M), DDIM (eta=0) or
         ancestral DDPM.

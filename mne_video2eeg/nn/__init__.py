@@ -4,7 +4,8 @@ The only place, with ``_training`` and the estimator, that imports torch.
 
 - :class:`VideoEEGDenoiser`: SPGN denoiser (``denoiser.py``), built from
   :mod:`.spgn` (graph layers) and :mod:`.conditioning` (video/subject/time).
-- :class:`VideoEEGDiffusion`: DDPM loss + DDIM / DPM-Solver++ / DDPM samplers.
+- :class:`VideoEEGDiffusion`: DDPM loss + angle-space AB2 (:mod:`.samplers`),
+  DDIM, DPM-Solver++ and DDPM samplers.
 """
 
 from .denoiser import VideoEEGDenoiser
