@@ -4,7 +4,7 @@ The only place, with ``_training`` and the estimator, that imports torch.
 
 - :class:`VideoEEGDenoiser`: SPGN denoiser (``denoiser.py``), built from
   :mod:`.spgn` (graph layers) and :mod:`.conditioning` (video/subject/time).
-- :class:`VideoEEGDiffusion`: DDPM loss + angle-space AB2 (:mod:`.samplers`),
+- :class:`VideoEEGDiffusion`: DDPM loss + angle-space Adams (:mod:`.samplers`),
   DDIM, DPM-Solver++ and DDPM samplers.
 """
 

@@ -235,9 +235,10 @@ class VideoEEGDiffusion(nn.Module):
             evoked correlation and band power, where DPM-Solver++ needs more
             than 10 (``benchmarks/NOTES.md`` section 9).
         sampler : "trigflow" | "dpmsolver" | "ddim" | "ddpm"
-            Adams-Bashforth 2 on the v-prediction ODE in angle
-            (:class:`~.samplers.TrigFlowMultistepScheduler`, v-prediction
-            networks only), DPM-Solver++ (2M), DDIM (eta=0) or ancestral DDPM.
+            Adams predictor-corrector (order 2) on the v-prediction ODE in
+            angle (:class:`~.samplers.TrigFlowMultistepScheduler`,
+            v-prediction networks only), DPM-Solver++ (2M), DDIM (eta=0) or
+            ancestral DDPM.
         guidance_scale : float
             Classifier-free guidance ``w``: ``uncond + w (cond - uncond)``.
             1.0 runs no unconditional pass.
