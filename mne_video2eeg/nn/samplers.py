@@ -133,9 +133,21 @@ class TrigFlowMultistepScheduler(SchedulerMixin, ConfigMixin):
         self.num_inference_steps = None
         self.timesteps = None
 
-    def set_timesteps(self, num_inference_steps: int, device=None) -> None:
-        """Set the inference timesteps and precompute the multistep weights."""
-        self._schedule.set_timesteps(num_inference_steps)
+    def set_timesteps(
+        self, num_inference_steps: int | None = None, device=None, timesteps=None
+    ) -> None:
+        """Set the inference timesteps and precompute the multistep weights.
+
+        Parameters
+        ----------
+        num_inference_steps : int | None
+            Steps, spread by ``timestep_spacing``.
+        device : str | torch.device | None
+            Where the timesteps go.
+        timesteps : list of int | None
+            Custom descending training timesteps instead (as diffusers).
+        """
+        self._schedule.set_timesteps(num_inference_steps, timesteps=timesteps)
         steps = self._schedule.timesteps
         self.num_inference_steps = len(steps)
         self.timesteps = steps.to(device)
