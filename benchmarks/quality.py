@@ -67,7 +67,7 @@ QUICK_PARAMS = dict(width=8, depth=1, batch_size=16)
 # row; DDIM 100 is the reference of issue 9's "default quality"
 SAMPLERS = [("trigflow", 10), ("dpmsolver", 6), ("dpmsolver", 10)]
 SAMPLERS += [("dpmsolver", 25), ("ddim", 50), ("ddim", 100)]
-SAMPLER_LABELS = dict(trigflow="TrigFlow PC2", dpmsolver="DPM-Solver++", ddim="DDIM")
+SAMPLER_LABELS = dict(trigflow="TrigFlow PC3", dpmsolver="DPM-Solver++", ddim="DDIM")
 SAMPLER_TOLERANCE = 0.02
 ABLATIONS = {
     "no spatial attention": dict(spatial_attention=False),

@@ -68,7 +68,7 @@ class Video2EEGGenerator(BaseEstimator):
         100 DDIM steps in evoked correlation and band power on the quality
         benchmark with 6 % of its network calls (``benchmarks/NOTES.md``).
     sampler : "trigflow" | "dpmsolver" | "ddim" | "ddpm"
-        Sampling scheduler: an Adams predictor-corrector (order 2) on the
+        Sampling scheduler: an Adams predictor-corrector (order 3) on the
         v-prediction ODE in angle
         (:class:`mne_video2eeg.nn.samplers.TrigFlowMultistepScheduler`,
         v-prediction only; built for the whitened EEG, whose flow is near

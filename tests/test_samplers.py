@@ -88,20 +88,28 @@ def _flow_error(lam, n_steps, **kw):
 
 
 @pytest.mark.parametrize(
-    "lam, corrector", [(0.3, False), (4.0, False), (4.0, True), (18.0, True)]
+    "lam, order, corrector, rate",
+    [
+        (0.3, 2, False, (2.8, 7)),  # order 2: ~4x per 2x steps
+        (4.0, 2, False, (2.8, 7)),
+        (4.0, 2, True, (2.8, 7)),
+        (4.0, 3, True, (7, 16)),  # the default, order 3: ~8x
+        (18.0, 3, True, (7, 16)),
+    ],
 )
-def test_second_order_convergence_on_gaussian_data(lam, corrector):
-    """Data ~ N(0, lam) has a known flow; the error falls ~4x per 2x steps."""
-    errors = [abs(_flow_error(lam, n, corrector=corrector)) for n in (10, 20, 40)]
+def test_convergence_order_on_gaussian_data(lam, order, corrector, rate):
+    """Data ~ N(0, lam) has a known flow; the error falls as the order says."""
+    kw = dict(solver_order=order, corrector=corrector)
+    errors = [abs(_flow_error(lam, n, **kw)) for n in (10, 20, 40)]
     assert errors[-1] < 0.01
     rates = [errors[i] / errors[i + 1] for i in range(2)]
-    assert all(2.8 < r < 7 for r in rates), (errors, rates)
+    assert all(rate[0] < r < rate[1] for r in rates), (errors, rates)
 
 
 def test_corrector_lowers_the_error_at_few_steps():
     lams = (0.025, 0.1, 0.3, 1.0, 4.0, 18.0)
-    plain = [abs(_flow_error(lam, 6, corrector=False)) for lam in lams]
-    corrected = [abs(_flow_error(lam, 6)) for lam in lams]
+    plain = [abs(_flow_error(lam, 6, solver_order=2, corrector=False)) for lam in lams]
+    corrected = [abs(_flow_error(lam, 6, solver_order=2)) for lam in lams]
     assert sum(corrected) < 0.8 * sum(plain), (plain, corrected)
 
 
@@ -111,12 +119,16 @@ def test_built_from_the_training_config_without_warnings(caplog):
         trig = TrigFlowMultistepScheduler.from_config(ddpm.config, solver_order=1)
     assert not caplog.records
     assert trig.config.solver_order == 1
+    assert TrigFlowMultistepScheduler.from_config(ddpm.config).config.solver_order == 3
     torch.testing.assert_close(
         trig.angles, _angle(ddpm, torch.arange(1000)), rtol=0, atol=1e-12
     )
     trig.set_timesteps(4)
     # "trailing": the first step is the last training step, the flow ends at x0
     assert trig.timesteps.tolist() == [999, 749, 499, 249]
+    trig.set_timesteps(timesteps=[999, 600, 100])  # custom, as diffusers
+    assert trig.timesteps.tolist() == [999, 600, 100]
+    assert trig.num_inference_steps == 3
 
 
 def test_bad_input():

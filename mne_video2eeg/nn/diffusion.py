@@ -198,7 +198,7 @@ class VideoEEGDiffusion(nn.Module):
         _check_option("sampler", sampler, SAMPLERS)
         cfg = dict(self.scheduler.config)
         if sampler == "trigflow":
-            return TrigFlowMultistepScheduler.from_config(cfg, solver_order=2)
+            return TrigFlowMultistepScheduler.from_config(cfg)
         if sampler == "ddim":
             return DDIMScheduler.from_config(
                 cfg, timestep_spacing="trailing", set_alpha_to_one=False
@@ -235,7 +235,7 @@ class VideoEEGDiffusion(nn.Module):
             evoked correlation and band power, where DPM-Solver++ needs more
             than 10 (``benchmarks/NOTES.md`` section 9).
         sampler : "trigflow" | "dpmsolver" | "ddim" | "ddpm"
-            Adams predictor-corrector (order 2) on the v-prediction ODE in
+            Adams predictor-corrector (order 3) on the v-prediction ODE in
             angle (:class:`~.samplers.TrigFlowMultistepScheduler`,
             v-prediction networks only), DPM-Solver++ (2M), DDIM (eta=0) or
             ancestral DDPM.
