@@ -36,8 +36,9 @@ from diffusers.schedulers.scheduling_utils import SchedulerMixin, SchedulerOutpu
 def adams_bashforth_weights(nodes, start: float, stop: float) -> np.ndarray:
     """Integrals over ``[start, stop]`` of the Lagrange basis on ``nodes``.
 
-    ``x(stop) ~ x(start) + sum_j w_j f(nodes[j])``: the variable-step
-    Adams-Bashforth rule whose order is ``len(nodes)``.
+    ``x(stop) ~ x(start) + sum_j w_j f(nodes[j])`` integrates the polynomial
+    through the nodes exactly: the variable-step Adams-Bashforth rule when
+    the interval runs past the newest node, Adams-Moulton when it ends on it.
     """
     poly = np.polynomial.polynomial
     nodes = np.asarray(nodes, dtype=float)
@@ -55,7 +56,7 @@ def adams_bashforth_weights(nodes, start: float, stop: float) -> np.ndarray:
 
 
 class TrigFlowMultistepScheduler(SchedulerMixin, ConfigMixin):
-    """Adams-Bashforth on ``dx / dtheta = v`` for v-prediction networks.
+    """Adams predictor-corrector on ``dx / dtheta = v`` (v-prediction networks).
 
     Each step predicts ``x`` at the next angle with Adams-Bashforth of
     ``solver_order`` (the network's v at this and the previous angles).
@@ -186,8 +187,9 @@ class TrigFlowMultistepScheduler(SchedulerMixin, ConfigMixin):
         """Advance ``sample`` from ``timestep`` to the next one (or to x0).
 
         ``model_output`` is the network's v at ``timestep``; the steps must be
-        taken in the order of :attr:`timesteps`, as with diffusers' other
-        multistep schedulers.
+        taken in the order of :attr:`timesteps`, each on the previous step's
+        output, as with diffusers' other multistep schedulers.  With the
+        corrector that output is replaced by its corrected value here.
         """
         if self.timesteps is None:
             raise ValueError("Call set_timesteps before step.")
