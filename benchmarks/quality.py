@@ -63,8 +63,8 @@ BANDS = ("delta", "theta", "alpha", "beta", "gamma")
 # the demo's CPU configuration (mne_video2eeg.cli.DEMO_PARAMS)
 FULL_PARAMS = dict(width=48, depth=2, batch_size=16)
 QUICK_PARAMS = dict(width=8, depth=1, batch_size=16)
-# sampler ablations, (sampler, steps); the default (trigflow, 5) is the full
-# row; DDIM 100 is the reference of issue 9's "default quality"
+# sampler ablations, (sampler, steps); the estimator's default (trigflow, 6)
+# is the full row; DDIM 100 is the reference of issue 9's "default quality"
 SAMPLERS = [("trigflow", 10), ("dpmsolver", 6), ("dpmsolver", 10)]
 SAMPLERS += [("dpmsolver", 25), ("ddim", 50), ("ddim", 100)]
 SAMPLER_LABELS = dict(trigflow="TrigFlow PC3", dpmsolver="DPM-Solver++", ddim="DDIM")

@@ -3,7 +3,7 @@
 The noise schedule is diffusers' ``DDPMScheduler`` (cosine,
 ``squaredcos_cap_v2``, 1000 training steps, as in the paper); samplers are
 built ``from_config`` of it: :class:`~.samplers.TrigFlowMultistepScheduler`
-(the default: Adams-Bashforth on the v-prediction ODE in angle, see
+(the default: an Adams predictor-corrector on the v-prediction ODE in angle, see
 :mod:`.samplers`), ``DDIMScheduler`` (deterministic, eta=0),
 ``DPMSolverMultistepScheduler`` (DPM-Solver++ 2M) and ``DDPMScheduler``
 (ancestral).  ``clip_sample`` is off: EEG at working scale has unit variance,
@@ -230,10 +230,10 @@ class VideoEEGDiffusion(nn.Module):
             Condition with batch size B (see
             :meth:`VideoEEGDenoiser.encode_condition`).
         n_steps : int
-            Inference steps (network calls).  Default 6 with "trigflow":
-            on the demo protocol it came within 0.02 of 100 DDIM steps in
-            evoked correlation and band power, where DPM-Solver++ needs more
-            than 10 (``benchmarks/NOTES.md`` section 9).
+            Inference steps (network calls).  Default 6 with "trigflow": on
+            the quality benchmark it came within 0.007 of 100 DDIM steps in
+            evoked correlation and band power, where DPM-Solver++ needs 25
+            (``benchmarks/NOTES.md`` sections 9-9b).
         sampler : "trigflow" | "dpmsolver" | "ddim" | "ddpm"
             Adams predictor-corrector (order 3) on the v-prediction ODE in
             angle (:class:`~.samplers.TrigFlowMultistepScheduler`,

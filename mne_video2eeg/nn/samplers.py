@@ -44,10 +44,8 @@ def adams_bashforth_weights(nodes, start: float, stop: float) -> np.ndarray:
     nodes = np.asarray(nodes, dtype=float)
     weights = np.empty(len(nodes))
     for j, node in enumerate(nodes):
-        basis = np.array([1.0])
-        for m, other in enumerate(nodes):
-            if m != j:
-                basis = poly.polymul(basis, np.array([-other, 1.0]) / (node - other))
+        others = np.delete(nodes, j)
+        basis = poly.polyfromroots(others) / np.prod(node - others)
         antiderivative = poly.polyint(basis)
         weights[j] = poly.polyval(stop, antiderivative) - poly.polyval(
             start, antiderivative
