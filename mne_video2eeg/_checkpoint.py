@@ -230,7 +230,12 @@ def restore_fitted(gen, fname, payload: dict, device):
             f"The weights in {fname} do not fit the model its configuration "
             f"describes (tampered or mismatched file): {str(err)[:300]}"
         ) from None
-    gen.amplitude_ = module.amplitude.numpy().copy()
+    if module.whiten:
+        from .spectra import CrossSpectralModel
+
+        gen.spectral_model_ = CrossSpectralModel.from_colouring(
+            module.colouring.numpy(), n_times=gen.n_times_
+        )
     gen.module_ = module.to(gen.device_).eval()
     gen._sample_rng = np.random.default_rng(gen.random_state)
     return gen

@@ -35,6 +35,24 @@ def _resolve_device(device) -> torch.device:
     return device
 
 
+def _video_locked_residual(x0: np.ndarray, videos: np.ndarray) -> np.ndarray:
+    """Clips minus the mean of their video's clips (the video-locked part).
+
+    The Gaussian part models what is left after the video-locked mean.  With
+    ``n`` clips of a video the deviations from their average have
+    ``(n - 1) / n`` of the residual's variance: they are scaled back by
+    ``sqrt(n / (n - 1))``.  A video seen once keeps its clip as it is (its
+    video-locked part then counts as background).
+    """
+    out = np.array(x0, dtype=np.float64)
+    for video in np.unique(videos):
+        rows = np.flatnonzero(videos == video)
+        if len(rows) > 1:
+            dev = out[rows] - out[rows].mean(0)
+            out[rows] = dev * np.sqrt(len(rows) / (len(rows) - 1))
+    return out
+
+
 def _seed_from(random_state) -> int:
     """Draw an int seed for torch's local generators from a sklearn-style state."""
     if isinstance(random_state, np.random.Generator):
@@ -82,13 +100,17 @@ class Video2EEGGenerator(BaseEstimator):
         Ablation switches of the SPGN parts.
     graphs : tuple of str
         Which graphs the SPGN uses: ``"electrode"`` and/or ``"signal"``.
-    whiten : bool
-        Diffuse the EEG background divided by each subject's mean amplitude
-        spectrum (per channel and frequency, fitted on the training clips;
-        an unknown subject uses the geometric mean over subjects) and colour
-        the samples back, so the diffusion starts from noise with the right
-        spectrum in every channel instead of having to learn it
-        (:mod:`mne_video2eeg.spectra`).
+    whiten : "cross-spectral" | "spectral" | "none"
+        The Gaussian part of the model (:mod:`mne_video2eeg.spectra`): the
+        diffusion runs on the EEG residual (after the video-locked mean)
+        whitened per frequency by each subject's cross-spectral matrix,
+        fitted on the training clips (an unknown subject uses the
+        population's), and the samples are coloured back, so a network that
+        predicts nothing already samples EEG with the subject's spectra,
+        channel correlations and amplitude.  ``"spectral"`` keeps each
+        channel's spectrum only (channels whitened independently: the
+        previous default), ``"none"`` diffuses the EEG as it is.  ``True``
+        and ``False`` mean ``"cross-spectral"`` and ``"none"``.
     condition_on_video : bool
         Give the network the video features. False trains the same network
         on the subject alone (every frame masked): the unconditional
@@ -124,6 +146,9 @@ class Video2EEGGenerator(BaseEstimator):
         Training subjects (their embeddings can be asked for in ``generate``).
     emotions_ : list of str
         Emotion labels seen in training.
+    spectral_model_ : mne_video2eeg.spectra.CrossSpectralModel
+        The Gaussian part: each subject's cross-spectral matrices of the
+        residual EEG at working scale (absent with ``whiten="none"``).
     history_ : list of dict
         Per-epoch training losses (diffusion and self-play game).
     module_ : torch.nn.Module
@@ -145,7 +170,7 @@ class Video2EEGGenerator(BaseEstimator):
         self_play: bool = True,
         graph_da: bool = True,
         graphs: tuple[str, ...] = ("electrode", "signal"),
-        whiten: bool = True,
+        whiten: str = "cross-spectral",
         condition_on_video: bool = True,
         cond_drop_prob: float = 0.1,
         n_epochs: int = 100,
@@ -212,6 +237,7 @@ class Video2EEGGenerator(BaseEstimator):
         _check_positive(self.batch_size, "batch_size", integer=True)
         _check_positive(self.learning_rate, "learning_rate")
         _check_positive(self.sfreq, "sfreq")
+        self._whiten_mode()
         graphs = tuple(self.graphs)
         if not graphs or any(g not in ("electrode", "signal") for g in graphs):
             raise ValueError(
@@ -219,6 +245,13 @@ class Video2EEGGenerator(BaseEstimator):
                 f"{self.graphs!r}."
             )
         return graphs
+
+    def _whiten_mode(self) -> str:
+        whiten = self.whiten
+        if isinstance(whiten, bool | np.bool_):
+            return "cross-spectral" if whiten else "none"
+        _check_option("whiten", whiten, ("cross-spectral", "spectral", "none"))
+        return whiten
 
     @verbose
     def fit(self, X, y, *, verbose=None) -> Video2EEGGenerator:
@@ -242,7 +275,7 @@ class Video2EEGGenerator(BaseEstimator):
         from ._training import train_diffusion
         from .graphs import make_electrode_graph, make_signal_graph
         from .preprocessing import apply_channel_scale, fit_channel_scale
-        from .spectra import fit_amplitude_spectra
+        from .spectra import CrossSpectralModel
 
         graph_names = self._check_params()
         X = _inputs.check_features(X)
@@ -283,8 +316,12 @@ class Video2EEGGenerator(BaseEstimator):
             module = self._make_module(self.module_config_, self.graphs_)
         subject_index = {s: k for k, s in enumerate(self.subjects_)}
         subject_idx = np.array([subject_index[s] for s in md["subject"]])
-        self.amplitude_ = fit_amplitude_spectra(x0, subject_idx, len(self.subjects_))
-        module.set_whitening(self.amplitude_)  # used only when whiten=True
+        whiten = self._whiten_mode()
+        if whiten != "none":
+            self.spectral_model_ = CrossSpectralModel(
+                shrinkage=1.0 if whiten == "spectral" else "auto"
+            ).fit(_video_locked_residual(x0, md["video"].to_numpy()), subject_idx)
+            module.set_whitening(self.spectral_model_.colouring_)
         tensors = {
             "x0": torch.from_numpy(x0),
             "video": torch.from_numpy(tokens.values[rows]),
@@ -380,7 +417,7 @@ class Video2EEGGenerator(BaseEstimator):
         }
         diffusion = {
             "num_train_timesteps": int(self.n_train_timesteps),
-            "whiten": bool(self.whiten),
+            "whiten": self._whiten_mode() != "none",
         }
         return {"denoiser": denoiser, "diffusion": diffusion}
 

@@ -41,6 +41,13 @@ SAMPLERS = ("trigflow", "dpmsolver", "ddim", "ddpm")
 CPU_MICRO_BATCH = 8
 
 
+def _refresh_whitening(module, incompatible_keys) -> None:
+    """Set ``whitening`` to the inverse of ``colouring`` (float64 solve)."""
+    if module.whiten:
+        inv = torch.linalg.inv(module.colouring.to(torch.complex128))
+        module.whitening.copy_(inv.to(torch.complex64))
+
+
 class VideoEEGDiffusion(nn.Module):
     """Conditional DDPM on EEG clips.
 
@@ -67,13 +74,16 @@ class VideoEEGDiffusion(nn.Module):
         its (video-dependent) spectra/topographies.  Classifier-free guidance
         acts on the residual model only.  Needs the lag path.
     whiten : bool
-        Diffuse the (residual) EEG divided, per channel and frequency, by the
-        subject's amplitude spectrum (the ``amplitude`` buffer, set with
-        :meth:`set_whitening`; ones until then, i.e. no whitening), and
-        colour the samples back.  The background EEG is then close to white
-        noise of unit variance in every channel, the diffusion's own prior
-        (see :mod:`mne_video2eeg.spectra`).  The transform is a circular
-        filter over the clip: exactly invertible.
+        Diffuse the (residual) EEG whitened, per frequency, by the
+        subject's cross-spectral matrix (the ``colouring`` buffer ``L``, set
+        with :meth:`set_whitening` from
+        :class:`mne_video2eeg.spectra.CrossSpectralModel`; the identity until
+        then), and colour the samples back.  The background EEG is then
+        close to white noise of unit variance in every channel and
+        frequency, the diffusion's own prior, so a network that predicts
+        nothing samples EEG with the fitted spectra and channel correlations.
+        The transform is a per-bin matrix product in the Fourier domain of
+        the clip: exactly invertible.
     """
 
     def __init__(
@@ -94,8 +104,15 @@ class VideoEEGDiffusion(nn.Module):
         self.whiten = bool(whiten)
         n_freqs = denoiser.n_times // 2 + 1
         n_rows = denoiser.cond.n_subjects + 1  # the last: unknown subject
-        amplitude = torch.ones(n_rows, denoiser.n_channels, n_freqs)
-        self.register_buffer("amplitude", amplitude)
+        n_ch = denoiser.n_channels
+        # whiten=False stores nothing: a (rows, bins, C, C) identity is ~100 MB
+        # for 62 channels and 20 subjects
+        shape = (n_rows, n_freqs, n_ch, n_ch) if self.whiten else (0, 0, n_ch, n_ch)
+        eye = torch.eye(n_ch, dtype=torch.complex64).expand(shape).clone()
+        self.register_buffer("colouring", eye)
+        # the inverse is derived state: recomputed after set/load, never saved
+        self.register_buffer("whitening", eye.clone(), persistent=False)
+        self.register_load_state_dict_post_hook(_refresh_whitening)
         self.scheduler = DDPMScheduler(
             num_train_timesteps=num_train_timesteps,
             beta_schedule="squaredcos_cap_v2",
@@ -107,33 +124,45 @@ class VideoEEGDiffusion(nn.Module):
         self.register_buffer("sqrt_1m_acp", (1 - acp).sqrt(), persistent=False)
 
     # ------------------------------------------------------------- whitening
-    def set_whitening(self, amplitude) -> None:
-        """Set the per-subject amplitude spectra the EEG is whitened with.
+    def set_whitening(self, colouring) -> None:
+        """Set the per-subject colouring matrices the EEG is whitened with.
 
         Parameters
         ----------
-        amplitude : array-like, shape (n_subjects + 1, n_channels, n_freqs)
-            From :func:`mne_video2eeg.spectra.fit_amplitude_spectra`; the last
-            row is the unknown subject's.
+        colouring : array-like of complex, shape (n_subjects + 1, n_freqs, n_ch, n_ch)
+            ``L[s, f]`` with ``L L^H`` the subject's cross-spectral matrix at
+            rfft bin ``f`` (``CrossSpectralModel.colouring_``); the last row
+            is the unknown subject's.  Whitening uses its inverse.
         """
-        amplitude = torch.tensor(np.asarray(amplitude), dtype=torch.float32)
-        if amplitude.shape != self.amplitude.shape:
+        if not self.whiten:
             raise ValueError(
-                f"amplitude must have shape {tuple(self.amplitude.shape)} "
-                f"(subjects + 1, channels, rfft bins), got {tuple(amplitude.shape)}."
+                "This model was built with whiten=False and has no whitening to "
+                "set; build it with whiten=True."
             )
-        if not bool(amplitude.isfinite().all()) or not bool((amplitude > 0).all()):
-            raise ValueError("amplitude must be finite and strictly positive.")
-        self.amplitude.copy_(amplitude.to(self.amplitude.device))
+        colouring = torch.as_tensor(np.asarray(colouring), dtype=torch.complex64)
+        if colouring.shape != self.colouring.shape:
+            raise ValueError(
+                f"colouring must have shape {tuple(self.colouring.shape)} "
+                "(subjects + 1, rfft bins, channels, channels), got "
+                f"{tuple(colouring.shape)}."
+            )
+        if not bool(colouring.isfinite().all()):
+            raise ValueError("colouring must be finite.")
+        self.colouring.copy_(colouring.to(self.colouring.device))
+        _refresh_whitening(self, None)
 
     def whiten_eeg(self, x, subject, *, inverse: bool = False):
         """Whiten ``x`` (B, C, T) with each row's subject, or colour it back."""
         if not self.whiten:
             return x
-        amp = self.amplitude[torch.as_tensor(subject, device=x.device)]
-        spec = torch.fft.rfft(x, dim=-1)
-        spec = spec * amp if inverse else spec / amp
-        return torch.fft.irfft(spec, n=x.shape[-1], dim=-1)
+        mats = self.colouring if inverse else self.whitening
+        subject = torch.as_tensor(subject, device=x.device)
+        spec = torch.fft.rfft(x, dim=-1)  # (B, C, F)
+        out = torch.empty_like(spec)
+        for s in torch.unique(subject).tolist():
+            rows = subject == s
+            out[rows] = torch.einsum("fcd,bdf->bcf", mats[s], spec[rows])
+        return torch.fft.irfft(out, n=x.shape[-1], dim=-1)
 
     # ----------------------------------------------------------------- train
     def loss(self, x0: torch.Tensor, cond: dict, *, generator=None):
