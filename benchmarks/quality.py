@@ -75,6 +75,7 @@ ABLATIONS = {
     "no Graph-DA": dict(graph_da=False),
     "electrode graph only": dict(graphs=("electrode",)),
     "signal graph only": dict(graphs=("signal",)),
+    "per-channel whitening (previous default)": dict(whiten="spectral"),
     "no spectral whitening": dict(whiten=False),
     "patch 50 (half the time tokens: 2x faster)": dict(patch_size=50),
 }

@@ -362,10 +362,16 @@ class Video2EEGGenerator(BaseEstimator):
         return mask if self.condition_on_video else np.zeros_like(mask)
 
     def _prepare_eeg(self, y):
-        """Pick EEG and resample to the working rate (warn when resampling)."""
+        """Pick EEG, check positions, values, units and drifts, resample.
+
+        What it does to the data is logged in one line.
+        """
+        from .preprocessing import _check_drift, _check_volts
+
         picks = mne.pick_types(y.info, eeg=True, exclude=())
         if len(picks) == 0:
             raise ValueError("y has no EEG channel; the generator models EEG only.")
+        n_other = len(y.ch_names) - len(picks)
         epochs = y.copy().pick(picks)
         missing = [
             ch["ch_name"]
@@ -375,19 +381,28 @@ class Video2EEGGenerator(BaseEstimator):
         if missing:
             raise ValueError(
                 f"Channel(s) {missing[:10]} have no position. Set a montage first, "
-                "e.g. epochs.set_montage(mne_video2eeg.make_seed_montage())."
+                "e.g. epochs.set_montage('biosemi64') or "
+                "epochs.set_montage(mne_video2eeg.make_seed_montage())."
             )
         data = epochs.get_data(copy=False)
         bad = ~np.isfinite(data).all(axis=(0, 2))
         if bad.any():
             names = [epochs.ch_names[k] for k in np.flatnonzero(bad)]
             raise ValueError(f"Channel(s) {names} contain NaN or Inf values.")
+        _check_volts(epochs)
+        drift = _check_drift(data)
+        steps = [f"{len(picks)} EEG channel(s)"]
+        if n_other:
+            steps.append(f"{n_other} other channel(s) dropped")
+        steps.append(f"a line per clip holds {100 * drift:.0f} % of the variance")
         if not np.isclose(epochs.info["sfreq"], self.sfreq):
             warn(
                 f"EEG sampled at {epochs.info['sfreq']} Hz is resampled to the "
                 f"model's sfreq={self.sfreq} Hz."
             )
+            steps.append(f"resampled {epochs.info['sfreq']:g} -> {self.sfreq:g} Hz")
             epochs = epochs.copy().load_data().resample(self.sfreq, verbose=False)
+        logger.info("EEG input: " + "; ".join(steps))
         return epochs
 
     def _module_config(self, graph_names) -> dict:

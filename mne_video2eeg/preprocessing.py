@@ -233,6 +233,38 @@ def _check_volts(inst) -> None:
         )
 
 
+# Fraction of a clip's variance that a per-clip straight line (offset + slope)
+# explains, above which the clips hold slow drifts rather than EEG: a 0.5 Hz
+# high-passed 2-s EEG clip has ~5-15 % there, an unfiltered DC recording 50-99 %.
+_DRIFT_FRACTION = 0.5
+
+
+def _check_drift(data) -> float:
+    """Warn when slow drifts dominate the clips; return the median fraction.
+
+    The fraction, per clip and channel, is the variance of the least-squares
+    line through the clip over the clip's variance (about its global mean).
+    """
+    n_times = data.shape[-1]
+    t = np.linspace(-1.0, 1.0, n_times)
+    centred = data - data.mean(axis=(0, 2), keepdims=True)
+    offset = centred.mean(-1)
+    slope = centred @ t / (t @ t)
+    line_var = offset**2 + slope**2 * (t @ t) / n_times
+    frac = line_var / np.maximum((centred**2).mean(-1), 1e-30)
+    median = float(np.median(frac))
+    if median > _DRIFT_FRACTION:
+        mne_warn(
+            f"Slow drifts dominate the EEG clips: a straight line per clip holds "
+            f"{100 * median:.0f} % of their variance (a high-passed recording: "
+            "~10 %). The generator would learn the drifts. High-pass the "
+            "continuous recording before cutting clips: read_video_recording "
+            "does (l_freq=0.5 by default), or "
+            "mne_video2eeg.preprocessing.preprocess_eeg(raw, l_freq=0.5)."
+        )
+    return median
+
+
 # --------------------------------------------------------------------------- #
 # working scale
 

@@ -44,7 +44,8 @@ def _raw(extra=(), subject_info=None):
 
 def test_clips_and_epochs(videos):
     raw = _raw(extra=[("BAD_blink", 4.0), ("rest", 17.0)])
-    clips, ep = read_video_recording(raw, videos, subject=3)
+    # no filter here: the test follows single-sample markers
+    clips, ep = read_video_recording(raw, videos, subject=3, l_freq=None)
     # clip length defaults to the shortest video shown (b: 60 frames = 2.5 s)
     assert [c.id for c in clips] == ["a.mp4", "b.mp4"]
     assert all(isinstance(c, VideoClip) for c in clips)
@@ -132,3 +133,68 @@ def test_bad_input(videos, tmp_path):
     with pytest.raises(TypeError, match="videos must be"):
         read_video_recording(raw, 3, subject=1)
     assert Path(videos[0]).is_file()
+
+
+def _own_recording(n_seconds=40.0, sfreq=240.0):
+    """8 channels at 240 Hz, 10-20 names (no SEED montage), DC drifts, a blink.
+
+    Volume conduction: 4 sources mixed into 8 channels; drifts of 50 uV.
+    """
+    names = ["Fpz", "T7", "O1", "POz", "Oz", "Iz", "O2", "T8"]
+    rng = np.random.default_rng(5)
+    n = int(n_seconds * sfreq)
+    mix = rng.uniform(0.2, 1.0, size=(8, 4))
+    data = mix @ rng.standard_normal((4, n)) * 10e-6
+    t = np.arange(n) / sfreq
+    data += 50e-6 * np.sin(2 * np.pi * 0.03 * t + rng.uniform(0, 6, (8, 1)))
+    data[0, int(5 * sfreq) : int(5.3 * sfreq)] += 150e-6  # a blink on Fpz
+    info = mne.create_info(names, sfreq, "eeg")
+    raw = mne.io.RawArray(data, info, verbose=False)
+    raw.set_montage("colin27_1020")
+    onsets = np.arange(1.0, n_seconds - 3, 2.5)
+    descs = ["a.mp4" if k % 2 else "b.mp4" for k in range(len(onsets))]
+    raw.set_annotations(mne.Annotations(onsets, 0.1, descs))
+    return raw
+
+
+def _line_fraction(data):
+    import warnings
+
+    from mne_video2eeg.preprocessing import _check_drift
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fraction is what is tested here
+        return _check_drift(data)
+
+
+def test_own_recording_8ch_240hz_with_drifts(videos, caplog):
+    """The own-recording path: high-passed before cutting, fitted as it is."""
+    from mne_video2eeg import Video2EEGGenerator, extract_video_features
+
+    raw = _own_recording()
+    kw = dict(clip_duration=2.0, subject="01")
+    clips, unfiltered = read_video_recording(raw, videos, l_freq=None, **kw)
+    assert _line_fraction(unfiltered.get_data()) > 0.5
+    clips, ep = read_video_recording(raw, videos, verbose="info", **kw)
+    assert "Preprocessed the recording" in caplog.text
+    assert ep.info["sfreq"] == 240.0 and ep.ch_names[0] == "Fpz"
+    assert _line_fraction(ep.get_data()) < 0.3  # the drifts are gone
+    feats = extract_video_features(clips, fps=25, size=16)
+    gen = Video2EEGGenerator(
+        width=8, depth=1, patch_size=24, n_epochs=1, sfreq=240.0, random_state=0
+    )
+    caplog.clear()
+    gen.fit(feats, ep, verbose="info")
+    assert "EEG input: 8 EEG channel(s)" in caplog.text
+    # the Gaussian part holds the recording's channel correlations
+    real = ep.get_data()
+    draws = gen.spectral_model_.sample(400, group=0, random_state=0)
+    corr_real = np.corrcoef(real.transpose(1, 0, 2).reshape(8, -1))
+    corr_draw = np.corrcoef(draws.transpose(1, 0, 2).reshape(8, -1))
+    assert np.abs(corr_real - corr_draw).max() < 0.25
+    synth = gen.generate(feats, subject=ep.metadata["subject"][0], n_samples=2)
+    assert synth.get_data().shape == (4, 8, 480)
+    assert synth.ch_names == ep.ch_names
+    # unfiltered clips: fit says what is wrong and what to do
+    with pytest.warns(RuntimeWarning, match="Slow drifts dominate.*l_freq=0.5"):
+        gen.fit(feats, unfiltered)

@@ -226,6 +226,9 @@ def read_video_recording(
     description_to_video: dict[str, str] | None = None,
     subject: str | int | None = None,
     emotions=None,
+    l_freq: float | None = 0.5,
+    h_freq: float | None = None,
+    sfreq: float | None = None,
     verbose=None,
 ) -> tuple[list[VideoClip], mne.Epochs]:
     """Cut a video-EEG recording into clip epochs paired with their videos.
@@ -265,6 +268,15 @@ def read_video_recording(
         :func:`~mne_video2eeg.video.emotion.label_emotions`) or with a
         ``video`` column; a str labels every clip. ``None`` uses the
         annotations' ``emotion`` extra where present, else ``"unknown"``.
+    l_freq, h_freq : float | None
+        Band-pass of the continuous recording before it is cut into clips
+        (:func:`~mne_video2eeg.preprocessing.preprocess_eeg`, braindecode's
+        ``Preprocessor`` chain: pick EEG, filter, resample). The default
+        0.5 Hz high-pass removes the slow drifts of a recording made without
+        one (filtered here, on the whole recording, it leaves no edge
+        artefacts in the clips); ``None`` skips that edge.
+    sfreq : float | None
+        Resample the recording to this rate; ``None`` keeps its own.
     %(verbose)s
 
     Returns
@@ -281,7 +293,7 @@ def read_video_recording(
         :func:`~mne_video2eeg.preprocessing.make_clip_epochs`) and any
         annotation extras.
     """
-    from ..preprocessing import make_clip_epochs
+    from ..preprocessing import make_clip_epochs, preprocess_eeg
 
     _validate_type(raw, mne.io.BaseRaw, "raw", "mne.io.Raw")
     subject = _check_subject(subject, raw)
@@ -308,6 +320,13 @@ def read_video_recording(
                     "clip_duration (or None for the shortest video)."
                 )
     event_id = {desc: k + 1 for k, desc in enumerate(sorted(mapping))}
+    if l_freq is not None or h_freq is not None or sfreq is not None:
+        out_sfreq = raw.info["sfreq"] if sfreq is None else sfreq
+        raw = preprocess_eeg(raw, sfreq=out_sfreq, l_freq=l_freq, h_freq=h_freq)
+        logger.info(
+            f"Preprocessed the recording: EEG picked, band {l_freq}-{h_freq} Hz, "
+            f"{raw.info['sfreq']:g} Hz"
+        )
     epochs = make_clip_epochs(raw, clip_duration=clip_duration, event_id=event_id)
 
     md = epochs.metadata.copy()
