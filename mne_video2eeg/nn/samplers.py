@@ -9,7 +9,7 @@ of Lu & Song 2024, "Simplifying, stabilizing and scaling continuous-time
 consistency models", with sigma_d = 1).
 
 Why not DDIM or DPM-Solver++ (diffusers has no solver of this ODE): the
-diffusion here runs on spectrally whitened EEG (see :mod:`..spectra`), which
+diffusion here runs on whitened EEG (see :mod:`..spectra`), which
 is close to white, unit-variance noise.  For such data ``v_hat`` is close to
 0 and the exact flow is close to the identity.  DDIM and DPM-Solver++
 extrapolate the x0 (or epsilon) prediction; for white data each of their
