@@ -152,6 +152,13 @@ class CrossSpectralModel(BaseEstimator):
         (``ceil(4 * n_channels / n_clips)``, at least ``smooth_bins``, at most
         an eighth of the bins): wide with 40 s of data, ``smooth_bins`` with
         thousands of clips.
+    outlier_threshold : float | None
+        Clips whose total power lies more than this many robust standard
+        deviations (1.4826 x the median absolute deviation of log power,
+        within their group) above the group's median are left out of the
+        estimate: one artefact clip 40x as strong as the rest (a movement, an
+        electrode pop) would otherwise raise every channel's power by half.
+        None keeps every clip.
     shrinkage : float | "auto"
         Weight of the identity in the coherency, ``(1 - s) R + s I``:
         ``"auto"`` takes the Ledoit-Wolf intensity per group and bin; 1 keeps
@@ -174,6 +181,8 @@ class CrossSpectralModel(BaseEstimator):
         ``L[g, f]^{-1}``.
     n_groups_, n_channels_, n_times_ : int
         Sizes of the training data.
+    outliers_ : ndarray of bool, shape (n_epochs,)
+        The clips left out of the estimate (``outlier_threshold``).
     """
 
     def __init__(
@@ -182,10 +191,12 @@ class CrossSpectralModel(BaseEstimator):
         smooth_bins: int = 3,
         coherence_bins="auto",
         shrinkage="auto",
+        outlier_threshold: float | None = 5.0,
         random_state=None,
     ):
         self.smooth_bins = smooth_bins
         self.coherence_bins = coherence_bins
+        self.outlier_threshold = outlier_threshold
         self.shrinkage = shrinkage
         self.random_state = random_state
 
@@ -222,6 +233,9 @@ class CrossSpectralModel(BaseEstimator):
             raise ValueError(
                 f'shrinkage must be "auto" or a number in [0, 1], got {shrink!r}.'
             )
+        self.outliers_ = self._outliers(data, groups, n_groups)
+        keep = ~self.outliers_
+        data, groups = data[keep], groups[keep]
         n_ep, n_ch, n_times = data.shape
         n_freqs = n_times // 2 + 1
         power = np.empty((n_groups + 1, n_ch, n_freqs))
@@ -250,9 +264,26 @@ class CrossSpectralModel(BaseEstimator):
         self.n_groups_, self.n_channels_, self.n_times_ = n_groups, n_ch, n_times
         logger.info(
             f"Cross-spectral model: {n_groups} group(s), {n_ch} channels, "
-            f"{n_freqs} bins; median shrinkage {np.nanmedian(lam):.2f}"
+            f"{n_freqs} bins; median shrinkage {np.nanmedian(lam):.2f}; "
+            f"{int(self.outliers_.sum())} outlier clip(s) left out"
         )
         return self
+
+    def _outliers(self, data, groups, n_groups):
+        """Clips far above their group's median power (robust z of log power)."""
+        out = np.zeros(len(data), bool)
+        threshold = self.outlier_threshold
+        if threshold is None:
+            return out
+        threshold = _check_positive(threshold, "outlier_threshold")
+        log_power = np.log(np.maximum((data**2).mean(axis=(1, 2)), 1e-300))
+        for g in range(n_groups):
+            rows = np.flatnonzero(groups == g)
+            med = np.median(log_power[rows])
+            mad = 1.4826 * np.median(np.abs(log_power[rows] - med))
+            if mad > 0:
+                out[rows] = log_power[rows] > med + threshold * mad
+        return out
 
     @classmethod
     def from_colouring(cls, colouring, *, n_times: int) -> CrossSpectralModel:

@@ -149,6 +149,20 @@ def test_cross_spectral_model_groups_population_and_spectral_mode():
     np.testing.assert_allclose(back.whiten(x[:3], 0), model.whiten(x[:3], 0), atol=1e-4)
 
 
+def test_cross_spectral_model_leaves_out_artefact_clips():
+    """One clip 40x as strong (an electrode pop) does not inflate the power."""
+    rng = np.random.default_rng(6)
+    x = _mixed(rng, 60)
+    x[7] *= np.sqrt(40.0)
+    robust = CrossSpectralModel().fit(x)
+    assert np.flatnonzero(robust.outliers_).tolist() == [7]
+    clean = CrossSpectralModel().fit(np.delete(x, 7, axis=0))
+    np.testing.assert_allclose(robust.power_, clean.power_)
+    naive = CrossSpectralModel(outlier_threshold=None).fit(x)
+    assert not naive.outliers_.any()
+    assert np.median(naive.power_[0] / robust.power_[0]) > 1.4
+
+
 def test_cross_spectral_model_rank_deficient_and_bad_input():
     rng = np.random.default_rng(3)
     x = _mixed(rng, 50)
@@ -158,6 +172,8 @@ def test_cross_spectral_model_rank_deficient_and_bad_input():
     np.testing.assert_allclose(model.colour(model.whiten(x)), x, atol=1e-5)
     with pytest.raises(ValueError, match="shrinkage"):
         CrossSpectralModel(shrinkage=2).fit(x)
+    with pytest.raises(ValueError, match="outlier_threshold"):
+        CrossSpectralModel(outlier_threshold=-1).fit(x)
     with pytest.raises(ValueError, match="coherence_bins"):
         CrossSpectralModel(coherence_bins=0).fit(x)
     with pytest.raises(ValueError, match="shape"):
