@@ -13,17 +13,24 @@ metadata: they are paired epoch by epoch (same shape required).
 
 Each function's docstring states its exact formula; :func:`evaluate` collects
 them all into one :class:`xarray.Dataset`.
+
+Realism statistics describe one set of clips (:func:`amplitude`,
+:func:`spectral_parameters`, :func:`correlation_by_distance`), computed the same
+way on real and generated :class:`mne.Epochs`.
 """
 
 from ._distribution import eeg_fid, tstr_score
 from ._evaluate import METRICS, evaluate
 from ._evoked import evoked_correlation, lagged_xcorr
+from ._realism import amplitude, correlation_by_distance, spectral_parameters
 from ._signal import covariance_similarity, mae, mse, pearson_correlation
 from ._spectral import band_similarity, psd_distance
 
 __all__ = [
     "METRICS",
+    "amplitude",
     "band_similarity",
+    "correlation_by_distance",
     "covariance_similarity",
     "eeg_fid",
     "evaluate",
@@ -33,5 +40,6 @@ __all__ = [
     "mse",
     "pearson_correlation",
     "psd_distance",
+    "spectral_parameters",
     "tstr_score",
 ]
