@@ -15,10 +15,13 @@ Each function's docstring states its exact formula; :func:`evaluate` collects
 them all into one :class:`xarray.Dataset`.
 
 Realism statistics describe one set of clips (:func:`amplitude`,
-:func:`spectral_parameters`, :func:`correlation_by_distance`), computed the same
-way on real and generated :class:`mne.Epochs`.
+:func:`spectral_parameters`, :func:`correlation_by_distance`) or tell two sets
+apart (:func:`riemann_distance`, :func:`c2st`), computed the same way on real
+and generated :class:`mne.Epochs`; :func:`compare_realism` gathers them all, and
+real-vs-real (e.g. test vs train clips) is the ceiling to read them against.
 """
 
+from ._c2st import c2st, compare_realism, riemann_distance
 from ._distribution import eeg_fid, tstr_score
 from ._evaluate import METRICS, evaluate
 from ._evoked import evoked_correlation, lagged_xcorr
@@ -30,6 +33,8 @@ __all__ = [
     "METRICS",
     "amplitude",
     "band_similarity",
+    "c2st",
+    "compare_realism",
     "correlation_by_distance",
     "covariance_similarity",
     "eeg_fid",
@@ -40,6 +45,7 @@ __all__ = [
     "mse",
     "pearson_correlation",
     "psd_distance",
+    "riemann_distance",
     "spectral_parameters",
     "tstr_score",
 ]
