@@ -13,7 +13,10 @@ from .utils._checks import _validate_type
 __all__ = [
     "plot_band_similarity",
     "plot_band_topomaps",
+    "plot_correlation_distance",
+    "plot_covariance_comparison",
     "plot_psd_comparison",
+    "plot_spectral_parameters",
     "plot_traces",
 ]
 
@@ -299,4 +302,159 @@ def plot_traces(
     axes[0, 0].set_title(f"Video {video}: {len(r)} real, {len(g)} generated epochs")
     axes[0, 0].legend(loc="upper right", fontsize=8)
     axes[-1, 0].set_xlabel("Time (s)")
+    return _show(fig, show)
+
+
+def plot_correlation_distance(real, generated, *, show=True) -> plt.Figure:
+    """Plot channel-pair correlation against electrode distance, both sets.
+
+    Each dot is a channel pair (mean ``|r|`` over clips), each line the mean
+    over the pairs in a distance bin, from
+    :func:`mne_video2eeg.metrics.correlation_by_distance` with its defaults
+    (1-45 Hz, average reference); the legend gives the ``neighbour`` and
+    ``distant`` summaries.
+
+    Parameters
+    ----------
+    real, generated : mne.Epochs
+        Real and generated EEG in Volts, with channel positions.
+    show : bool
+        Show the figure.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    from .metrics import correlation_by_distance
+
+    real, generated = _epochs(real, "real"), _epochs(generated, "generated")
+    generated = _check_same(real, generated)
+    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    for name, inst in (("real", real), ("generated", generated)):
+        st = correlation_by_distance(inst, verbose=False)
+        color = _COLORS[name]
+        ax.scatter(
+            st.pair_distance * 100, st.pair_abs_r, s=5, color=color, alpha=0.2, lw=0
+        )
+        label = (
+            f"{name} (neighbour {float(st.neighbour):.2f}, "
+            f"distant {float(st.distant):.2f})"
+        )
+        ax.plot(st.distance * 100, st.abs_r, "o-", color=color, label=label)
+    ax.set(
+        xlabel="Electrode distance (cm)",
+        ylabel="|r| (mean over clips)",
+        ylim=(0, 1),
+        title="Channel correlation vs distance",
+    )
+    ax.legend()
+    return _show(fig, show)
+
+
+def plot_covariance_comparison(real, generated, *, show=True) -> plt.Figure:
+    """Plot the channel correlation matrices of both sets side by side.
+
+    The zero-lag correlation matrix, averaged over clips, after the
+    realism statistics' preprocessing (1-45 Hz, average reference: the
+    ``correlation`` of :func:`mne_video2eeg.metrics.correlation_by_distance`),
+    on one colour scale from -1 to 1; the title gives
+    :func:`mne_video2eeg.metrics.riemann_distance` between the sets.
+
+    Parameters
+    ----------
+    real, generated : mne.Epochs
+        Real and generated EEG in Volts.
+    show : bool
+        Show the figure.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    from .metrics import riemann_distance
+    from .metrics._realism import _clip_correlation, _prepared
+
+    real, generated = _epochs(real, "real"), _epochs(generated, "generated")
+    generated = _check_same(real, generated)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.4), layout="constrained")
+    for ax, (name, inst) in zip(
+        axes, (("real", real), ("generated", generated)), strict=True
+    ):
+        data, info = _prepared(inst, 1.0, 45.0, name)
+        im = ax.imshow(_clip_correlation(data).mean(0), vmin=-1, vmax=1, cmap="RdBu_r")
+        if len(info.ch_names) <= 32:
+            ticks = np.arange(len(info.ch_names))
+            ax.set_xticks(ticks, info.ch_names, rotation=90, fontsize=7)
+            ax.set_yticks(ticks, info.ch_names, fontsize=7)
+        ax.set_title(name)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="Pearson r")
+    dist = riemann_distance(real, generated, verbose=False)
+    fig.suptitle(f"Channel correlation (Riemannian distance {dist:.2f})")
+    return _show(fig, show)
+
+
+def plot_spectral_parameters(real, generated, *, picks=None, show=True) -> plt.Figure:
+    """Plot the specparam fits of both sets: PSD, model and aperiodic fit.
+
+    One row per channel, one column per set: the clip-averaged Welch PSD, the
+    full specparam model and its aperiodic part, from
+    :func:`mne_video2eeg.metrics.spectral_parameters` with its defaults, in
+    µV²/Hz on log-log axes; titles give the exponent and the alpha peak ratio.
+
+    Parameters
+    ----------
+    real, generated : mne.Epochs
+        Real and generated EEG in Volts.
+    picks : str | list of str | None
+        Channel name(s); None = the first occipital channel (name starting
+        with "O" or holding "PO"/"Oz"), else the first channel.
+    show : bool
+        Show the figure.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    from .metrics import spectral_parameters
+
+    real, generated = _epochs(real, "real"), _epochs(generated, "generated")
+    generated = _check_same(real, generated)
+    fits = {
+        name: spectral_parameters(inst, verbose=False)
+        for name, inst in (("real", real), ("generated", generated))
+    }
+    chans = [str(c) for c in fits["real"].channel.values]
+    if picks is None:
+        occ = fits["real"].occipital.values
+        picks = [chans[int(np.argmax(occ))]]
+    picks = [picks] if isinstance(picks, str) else list(picks)
+    bad = [p for p in picks if p not in chans]
+    if bad or not picks:
+        raise ValueError(
+            f"picks must name good EEG channels, got {bad or picks}; choose from "
+            f"{chans[:10]}..."
+        )
+    fig, axes = plt.subplots(
+        len(picks),
+        2,
+        figsize=(8, 3.2 * len(picks)),
+        sharey="row",
+        layout="constrained",
+        squeeze=False,
+    )
+    for row, ch in enumerate(picks):
+        for col, (name, fit) in enumerate(fits.items()):
+            sel = fit.sel(channel=ch)
+            ax, freqs = axes[row, col], fit.freq.values
+            ax.loglog(freqs, sel.psd * 1e12, color=_COLORS[name], label="PSD")
+            ax.loglog(freqs, sel.model_fit * 1e12, color="C0", label="specparam fit")
+            ax.loglog(freqs, sel.aperiodic_fit * 1e12, "k--", label="aperiodic")
+            ratio = float(sel.alpha_peak_ratio)
+            alpha = "no alpha peak" if np.isnan(ratio) else f"alpha x{ratio:.1f}"
+            ax.set_title(
+                f"{name} {ch}: exponent {float(sel.exponent):.2f}, {alpha}",
+                fontsize=9,
+            )
+            ax.set(xlabel="Frequency (Hz)", ylabel="PSD (µV²/Hz)")
+    axes[0, 0].legend(fontsize=8)
     return _show(fig, show)
