@@ -350,6 +350,8 @@ def test_errors(pair):
         M.c2st(real, other.copy().crop(0, 1.0))
     with pytest.raises(ValueError, match="n_splits=50"):
         M.c2st(real, other, n_splits=50)
+    with pytest.raises(ValueError, match="n_splits must be >= 2, got 1"):
+        M.compare_realism(real, other, n_splits=1)
     with pytest.raises(ValueError, match="estimator"):
         M.riemann_distance(real, other, estimator="scm")
     with pytest.raises(ValueError, match="freq_range"):

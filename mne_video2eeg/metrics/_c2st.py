@@ -145,6 +145,8 @@ def _c2st(da, db, sfreq, classifier, n_splits, max_epochs, rng):
     from sklearn.model_selection import StratifiedKFold
 
     _check_option("classifier", classifier, _CLASSIFIERS)
+    if n_splits < 2:
+        raise ValueError(f"n_splits must be >= 2, got {n_splits}.")
     n = min(len(da), len(db))
     if n < n_splits:
         raise ValueError(
@@ -261,8 +263,6 @@ def c2st(
         ``fold_accuracy`` on dim ``fold``; attrs ``classifier``, ``n_per_set``.
     """
     n_splits = _check_positive(n_splits, "n_splits", integer=True)
-    if n_splits < 2:
-        raise ValueError(f"n_splits must be >= 2, got {n_splits}.")
     max_epochs = _check_positive(max_epochs, "max_epochs", integer=True)
     rng = _check_random_state(random_state)
     names = ("real", "generated")
