@@ -19,12 +19,18 @@ Realism statistics describe one set of clips (:func:`amplitude`,
 apart (:func:`riemann_distance`, :func:`c2st`), computed the same way on real
 and generated :class:`mne.Epochs`; :func:`compare_realism` gathers them all, and
 real-vs-real (e.g. test vs train clips) is the ceiling to read them against.
+
+Stimulus-following scores (:func:`evoked_split_half`,
+:func:`template_identification`, :func:`ssvep_snr`, beside
+:func:`evoked_correlation`) say whether clips follow their video, computed the
+same way on real clips (the ceiling) and generated ones.
 """
 
 from ._c2st import c2st, compare_realism, riemann_distance
 from ._distribution import eeg_fid, tstr_score
 from ._evaluate import METRICS, evaluate
 from ._evoked import evoked_correlation, lagged_xcorr
+from ._following import evoked_split_half, ssvep_snr, template_identification
 from ._realism import amplitude, correlation_by_distance, spectral_parameters
 from ._signal import covariance_similarity, mae, mse, pearson_correlation
 from ._spectral import band_similarity, psd_distance
@@ -40,6 +46,7 @@ __all__ = [
     "eeg_fid",
     "evaluate",
     "evoked_correlation",
+    "evoked_split_half",
     "lagged_xcorr",
     "mae",
     "mse",
@@ -47,5 +54,7 @@ __all__ = [
     "psd_distance",
     "riemann_distance",
     "spectral_parameters",
+    "ssvep_snr",
+    "template_identification",
     "tstr_score",
 ]
