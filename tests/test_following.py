@@ -197,6 +197,17 @@ def test_ssvep_snr_planted_sinusoid():
     # the frontal channel holds noise only
     front = ssvep_snr(ep, 6.0, picks=["Fz"])
     assert float(front["snr_mean"].sel(frequency=6.0)) == pytest.approx(1.0, abs=0.6)
+    # a slow drift (no high-pass) leaks through the boxcar window unless each
+    # clip's line is removed: the SNR stays
+    t = np.arange(n_times) / sfreq
+    drifting = mne.EpochsArray(
+        ep.get_data() + 50e-6 * t * rng.uniform(-1, 1, (len(ep), 4, 1)),
+        ep.info,
+        verbose=False,
+    )
+    np.testing.assert_allclose(
+        ssvep_snr(drifting, 6.0)["snr"].values, ds["snr"].values, rtol=1e-6
+    )
     # arrays need sfreq and integer picks; same numbers
     arr = ssvep_snr(ep.get_data(), 6.0, picks=[1, 2, 3], sfreq=sfreq)
     np.testing.assert_allclose(arr["snr"].values, ds["snr"].values)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from mne.utils import fill_doc, logger, verbose, warn
+from scipy.signal import detrend
 
 from ..utils._checks import (
     _check_option,
@@ -420,15 +421,19 @@ def ssvep_snr(
     """Steady-state response power over its spectral neighbourhood.
 
     The power spectrum is the clip-averaged periodogram: the FFT of each whole
-    clip (boxcar window, each channel's mean removed),
-    ``P[c, k] = mean over clips |rfft(x[c])[k]|^2``, i.e.
-    :func:`mne.time_frequency.psd_array_welch` with one boxcar segment per
-    clip. One segment per clip gives the finest resolution (``df = 1 /
-    clip length``, 0.5 Hz for 2-s clips) so that a response phase-locked over
-    the clip falls in one bin (exactly, when the clip holds a whole number of
+    clip (boxcar window, each channel's least-squares line removed: the slow
+    drift of a recording without high-pass leaks through the boxcar's
+    sidelobes into the neighbourhood and would lower the SNR),
+    ``P[c, k] = mean over clips |rfft(x[c])[k]|^2`` (up to a constant, the
+    Welch estimate with one segment per clip,
+    ``scipy.signal.welch(x, window="boxcar", nperseg=n_times,
+    detrend="linear")``). One segment per clip gives the finest resolution
+    (``df = 1 / clip length``, 0.5 Hz for 2-s clips), so that a steady
+    response falls in one bin (exactly, when the clip holds a whole number of
     cycles) while the broadband noise spreads evenly; Welch's shorter
-    tapered segments would smear the peak into the neighbours that are the
-    noise estimate. This is the SNR of MNE's SSVEP tutorial. For each
+    tapered segments (:func:`mne.time_frequency.psd_array_welch`'s default)
+    would smear the peak into the neighbours that are the noise estimate.
+    This is the SNR of MNE's SSVEP tutorial. For each
     frequency ``f`` (every ``h * f0``, ``h = 1..n_harmonics``, of each
     stimulation frequency ``f0``), at its nearest bin ``k``::
 
@@ -511,7 +516,7 @@ def ssvep_snr(
             "side, but the noise estimate skips the adjacent bin and needs at "
             f"least one more: use bandwidth >= {2 * df:.3g} Hz (or longer clips)."
         )
-    spec = np.fft.rfft(_centre(data), axis=-1)
+    spec = np.fft.rfft(detrend(data, axis=-1, type="linear"), axis=-1)
     power = (np.abs(spec) ** 2).mean(0) / (sf * n_times)  # (n_ch, n_freqs), V^2/Hz
     n_bins = power.shape[-1]
     targets, fund, harm, dropped = [], [], [], []
