@@ -35,8 +35,8 @@ Columns: the realism statistics of
 :func:`mne_video2eeg.metrics.compare_realism` (1-45 Hz, average reference;
 each row's clips against the real test clips; C2ST accuracy 0.5 =
 indistinguishable), and the following scores on occipital channels, each
-clip's least-squares line removed (the SSVEP recording keeps its drifts)
-(:mod:`mne_video2eeg.metrics`): ``evoked_r``, the evoked correlation of the
+clip detrended and high-passed at 1 Hz (the SSVEP recording keeps its
+drifts) (:mod:`mne_video2eeg.metrics`): ``evoked_r``, the evoked correlation of the
 mean of K = 16 clips per (video, subject) with the real test average of that
 video and subject (:func:`~mne_video2eeg.metrics.evoked_correlation`);
 ``ident``, the fraction of single clips whose best-correlated real test
@@ -49,9 +49,10 @@ own code (:func:`~mne_video2eeg.metrics.template_identification`);
 its error in ``note``.
 
 Default sizes fit each data set in at most 15 minutes on the project's 2-core
-machine (measured with other jobs running, load 4): c-VEP all 3 subjects, 12
-training epochs; SSVEP 50 training epochs. The README table states how many
-seeds it used.
+machine: c-VEP all 3 subjects (1125 training clips), 12 training epochs, 10
+minutes; SSVEP (96 training clips) 50 training epochs, 13 minutes (one seed,
+2026-12-03, other jobs running, load average ~3). ``--seeds N`` repeats every
+model N times: the README table states how many seeds it used.
 
 Usage::
 
@@ -79,7 +80,7 @@ from pathlib import Path  # noqa: E402
 import mne  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy.signal import detrend  # noqa: E402
+from scipy.signal import butter, detrend, sosfiltfilt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the loaders beside us
 
@@ -97,6 +98,7 @@ from mne_video2eeg.metrics._following import _occipital_names  # noqa: E402
 
 ENV_ROOT = "MNE_VIDEO2EEG_REAL_DATA"
 K_EVOKED = 16
+HIGH_PASS_HZ = 1.0  # of the clips scored for following (see _high_passed)
 CLASSIFIERS = ("riemann", "braindecode")
 # per data set: training epochs (chosen to fit 15 minutes), samples per
 # (video, subject): c-VEP K = 16; SSVEP as many as the real test clips (32),
@@ -110,8 +112,9 @@ QUICK = {
     "ssvep": dict(n_epochs=1, n_samples=8),
 }
 QUICK_NET = dict(width=8, depth=1)
-# --quick keeps 16 SSVEP channels (the occipital ones and a 10-20 spread): the
-# 64-channel covariance statistics alone take a minute per row
+# --quick keeps 16 SSVEP channels (the occipital ones and a 10-20 spread), so
+# that the smoke test stays well under a minute (64 channels: ~12 s of
+# covariance and spectral statistics per row)
 QUICK_SSVEP_CHANNELS = "Fz F3 F4 Cz C3 C4 Pz P3 P4 POz PO3 PO4 O1 Oz O2 Iz".split()
 REAL, CEILING = "real test clips", "real vs real (train clips vs test clips)"
 COLUMNS = [
@@ -235,27 +238,27 @@ def _snr(epochs, freqs) -> dict:
     }
 
 
-def _detrended(epochs, occ):
-    """Occipital channels with each clip's least-squares line removed.
+def _high_passed(epochs, occ):
+    """Occipital channels, each clip detrended and high-passed at 1 Hz.
 
     The SSVEP recording is not high-passed: a straight line per clip holds
-    88 % of its variance, and the correlation of two averages would be that
-    of their drifts (a Gaussian draw scored -0.44 against the real average).
-    The same for real and generated clips; nearly nothing to remove from the
-    band-passed c-VEP clips.
+    88 % of its variance, and what is left below 1 Hz still dominates a 2-s
+    clip, so the correlation of two averages would be that of their drifts (a
+    Gaussian draw scored -0.44 against the real average on the raw clips,
+    -0.23 after removing each clip's line). Real and generated clips go
+    through the same zero-phase Butterworth high-pass (order 4, 1 Hz, as the
+    realism statistics' band edge; no low-pass: the c-VEP response to a 60-Hz
+    code is fast); the band-passed c-VEP clips hardly change.
     """
     picked = epochs.copy().pick(occ)
-    return mne.EpochsArray(
-        detrend(picked.get_data(), axis=-1, type="linear"),
-        picked.info,
-        metadata=picked.metadata,
-        verbose=False,
-    )
+    sos = butter(4, HIGH_PASS_HZ, "highpass", fs=picked.info["sfreq"], output="sos")
+    data = sosfiltfilt(sos, detrend(picked.get_data(), axis=-1), axis=-1)
+    return mne.EpochsArray(data, picked.info, metadata=picked.metadata, verbose=False)
 
 
 def _following(real, gen, *, k, by, occ, freqs) -> dict:
     """Following columns of generated clips (K per video and subject)."""
-    real_d, gen_d = _detrended(real, occ), _detrended(gen, occ)
+    real_d, gen_d = _high_passed(real, occ), _high_passed(gen, occ)
     ds = evoked_correlation(real_d, gen_d, n_samples=k, verbose=False)
     row = {"evoked_r": float(ds["value"])}
     if real.metadata["video"].nunique() > 1:
@@ -274,7 +277,7 @@ def _real_rows(fit_ep, test, *, seed, by, occ, freqs, classifiers):
         real_row.update(real_vals or {})
     except Exception as err:  # a failing statistic must not kill the table
         ceil_row["note"] = _error(err)
-    test_d = _detrended(test, occ)
+    test_d = _high_passed(test, occ)
     split = evoked_split_half(test_d, by=by, random_state=seed, verbose=False)
     real_row["evoked_r"] = float(split["value"])
     if test.metadata["video"].nunique() > 1:
