@@ -34,7 +34,7 @@ import mne
 import numpy as np
 import pandas as pd
 
-from mne_video2eeg._inputs import emotion_events
+from mne_video2eeg._inputs import clip_epochs
 
 CVEP_CHANNELS = ["Fpz", "T7", "O1", "POz", "Oz", "Iz", "O2", "T8"]
 CVEP_SUBJECTS = ("01", "02", "03")
@@ -104,20 +104,7 @@ def _check_root(root) -> Path:
 
 
 def _epochs_array(data, info, md) -> mne.EpochsArray:
-    codes, event_id = emotion_events(md["emotion"])
-    n_times = data.shape[-1]
-    # one event per clip at its own sample (the clips are disjoint pieces)
-    events = np.column_stack(
-        [np.arange(len(md)) * n_times, np.zeros(len(md), int), codes]
-    )
-    return mne.EpochsArray(
-        data,
-        info,
-        events=events,
-        event_id=event_id,
-        metadata=md.reset_index(drop=True),
-        verbose=False,
-    )
+    return clip_epochs(data, info, md)
 
 
 def _square(bits: np.ndarray, frame_size: int) -> np.ndarray:

@@ -214,10 +214,21 @@ def generated_epochs(
             "sample": np.tile(np.arange(n_samples), len(ids)),
         }
     )
+    return clip_epochs(data, info, metadata, tmin=tmin)
+
+
+def clip_epochs(
+    data: np.ndarray, info: mne.Info, metadata: pd.DataFrame, *, tmin: float = 0.0
+) -> mne.EpochsArray:
+    """Wrap disjoint clips as Epochs with emotion events and ``metadata``.
+
+    One event per clip at its own sample, coded by the ``emotion`` column with
+    :func:`emotion_events`.
+    """
     codes, event_id = emotion_events(metadata["emotion"])
     n_times = data.shape[-1]
     events = np.column_stack(
-        [np.arange(len(rep)) * n_times, np.zeros(len(rep), int), codes]
+        [np.arange(len(metadata)) * n_times, np.zeros(len(metadata), int), codes]
     )
     return mne.EpochsArray(
         data,
@@ -225,6 +236,6 @@ def generated_epochs(
         events=events,
         tmin=tmin,
         event_id=event_id,
-        metadata=metadata,
+        metadata=metadata.reset_index(drop=True),
         verbose=False,
     )

@@ -258,7 +258,7 @@ class CrossSpectralModel(BaseEstimator):
         dp = np.sqrt(pop_power)
         coh[n_groups] = pop / (dp[:, :, None] * dp[:, None, :])
         self.power_ = power
-        self.coherency_ = coh = _real_edges(coh)
+        self.coherency_ = coh = _real_edges(coh, n_times)
         self.shrinkage_ = lam
         self.colouring_, self.whitening_ = _factor(power, coh)
         self.n_groups_, self.n_channels_, self.n_times_ = n_groups, n_ch, n_times
@@ -478,7 +478,7 @@ def _shrunk_coherency(data, power, width, shrink, n_times):
     return coh, lam
 
 
-def _real_edges(coh):
+def _real_edges(coh, n_times):
     """Make the DC and (even length) Nyquist bins' matrices real.
 
     Those bins hold real coefficients: real matrices keep real signals real,
@@ -486,7 +486,7 @@ def _real_edges(coh):
     """
     coh = coh.copy()
     coh[:, 0] = coh[:, 0].real
-    if coh.shape[1] > 1:
+    if n_times % 2 == 0 and coh.shape[1] > 1:
         coh[:, -1] = coh[:, -1].real
     return coh
 
