@@ -5,6 +5,8 @@ No torch here: the estimator turns these numpy arrays into tensors.
 
 from __future__ import annotations
 
+import json
+import numbers
 from dataclasses import dataclass
 
 import mne
@@ -76,7 +78,7 @@ def check_epochs(y, name: str = "y") -> pd.DataFrame:
         raise ValueError(f"{name} holds no epochs: nothing to learn from.")
     md = md.reset_index(drop=True).copy()
     md["video"] = md["video"].astype(str)
-    md["subject"] = md["subject"].astype(str)
+    md["subject"] = subject_column(md["subject"])
     md["emotion"] = md["emotion"].astype(str)
     return md
 
@@ -142,11 +144,103 @@ def check_same_features(X, feature_names: list[str], *, encoder=None) -> xr.Data
     return X
 
 
+def _frame_rate(times: np.ndarray) -> float | None:
+    """Feature rate in Hz from frame times (None for a single frame)."""
+    times = np.asarray(times, float)
+    if len(times) < 2:
+        return None
+    return float(1.0 / np.median(np.diff(times)))
+
+
+def _encoder_config(attrs: dict) -> dict:
+    """Return the encoder's JSON configuration in ``attrs`` (empty when absent)."""
+    config = attrs.get("config")
+    if not isinstance(config, str):
+        return {}
+    try:
+        config = json.loads(config)
+    except json.JSONDecodeError:
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def check_feature_config(X: xr.DataArray, fitted_attrs: dict, fitted_times) -> None:
+    """Check ``X`` was made at the rate, frame size and encoder of the fit.
+
+    The network learned its video-to-EEG lags on frames at the fitted rate and
+    its feature statistics on the fitted encoder: another rate or encoder
+    configuration is an error.  Another frame size changes the low-level
+    statistics (spatial frequency, edges) without making them meaningless, so
+    it is a warning.  What ``X`` does not record is not checked.
+    """
+    fix = "Extract the features with extract_video_features({}) as for fit."
+    rate, fitted_rate = _frame_rate(feature_times(X)), _frame_rate(fitted_times)
+    if rate is not None and fitted_rate is not None:
+        if not np.isclose(rate, fitted_rate, rtol=1e-3):
+            raise ValueError(
+                f"X holds features at {rate:g} Hz, but the model was fitted on "
+                f"features at {fitted_rate:g} Hz. "
+                + fix.format(f"..., fps={fitted_rate:g}")
+            )
+    new, old = _encoder_config(X.attrs), _encoder_config(fitted_attrs)
+    new.setdefault("size", X.attrs.get("size"))
+    old.setdefault("size", fitted_attrs.get("size"))
+    shared = sorted(set(new) & set(old) - {"fps", "size"})
+    differ = {k: (new[k], old[k]) for k in shared if new[k] != old[k]}
+    if differ:
+        said = "; ".join(f"{k}: {a!r} (fit: {b!r})" for k, (a, b) in differ.items())
+        raise ValueError(
+            f"X was made with another encoder configuration than the features "
+            f"the model was fitted on ({said}). " + fix.format("...")
+        )
+    size, fitted_size = new.get("size"), old.get("size")
+    if size is not None and fitted_size is not None and str(size) != str(fitted_size):
+        mne.utils.warn(
+            f"X was extracted from frames of size {size}, the model's training "
+            f"features from size {fitted_size}: the low-level statistics "
+            "(spatial frequency, edges) differ with the frame size. "
+            + fix.format(f"..., size={fitted_size}")
+        )
+
+
+def subject_str(subject) -> str:
+    """Apply the package's one rule for subject labels: zero-pad an int.
+
+    ``3 -> "03"`` (BIDS and SEED-DV style), a str is kept as it is.
+    """
+    if isinstance(subject, bool | np.bool_):
+        raise TypeError(f"A subject label must be a str or int, got {subject!r}.")
+    if isinstance(subject, numbers.Integral):
+        return f"{int(subject):02d}"
+    _validate_type(subject, str, "subject", "str or int")
+    if not subject.strip():
+        raise ValueError("A subject label must not be an empty string.")
+    return subject
+
+
+def subject_column(values: pd.Series) -> pd.Series:
+    """Map a metadata ``subject`` column to labels under :func:`subject_str`."""
+
+    def label(value):
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return f"{int(value):02d}"
+        return str(value)
+
+    return values.map(label)
+
+
 def subject_label(subject, subjects: list[str]) -> str:
-    """Return the output label of ``subject`` (None -> the population label)."""
+    """Return the output label of ``subject`` (None -> the population label).
+
+    An int follows :func:`subject_str` (``1 -> "01"``); a model fitted on
+    labels written ``"1"`` still finds ``1``.
+    """
     if subject is None:
         return UNKNOWN_SUBJECT
-    subject = str(subject)
+    label = subject_str(subject)
+    if label not in subjects and str(subject) in subjects:
+        label = str(subject)
+    subject = label
     if subject not in subjects:
         raise ValueError(
             f"Unknown subject {subject!r}: the model knows subjects {subjects}. "
@@ -156,10 +250,31 @@ def subject_label(subject, subjects: list[str]) -> str:
     return subject
 
 
-def emotions_for(ids: list[str], emotion, video_emotions: dict) -> list[str]:
-    """Emotion label of each video: given, else known from training, else neutral."""
+#: Emotion label of a video whose emotion nobody gave.
+UNKNOWN_EMOTION = "unknown"
+
+
+def emotions_for(
+    ids: list[str], emotion, video_emotions: dict, *, guess=None
+) -> list[str]:
+    """Emotion label of each video: given, else known from training, else unknown.
+
+    ``guess(unlabelled ids) -> {id: label}`` may label the videos neither the
+    user nor training labelled (e.g. CLIP zero-shot); the rest are
+    :data:`UNKNOWN_EMOTION`, which is logged.
+    """
     if emotion is None:
-        return [video_emotions.get(v, "neutral") for v in ids]
+        unlabelled = [v for v in ids if v not in video_emotions]
+        guessed = {} if guess is None or not unlabelled else guess(unlabelled)
+        labels = {**video_emotions, **guessed}
+        n_unknown = sum(v not in labels for v in unlabelled)
+        if n_unknown:
+            mne.utils.logger.info(
+                f"{n_unknown} of {len(ids)} video(s) have no emotion label "
+                f"(not in training, none given): labelled {UNKNOWN_EMOTION!r}. "
+                "Pass emotion={video: label}, e.g. from label_emotions()."
+            )
+        return [labels.get(v, UNKNOWN_EMOTION) for v in ids]
     if isinstance(emotion, str):
         return [emotion] * len(ids)
     if isinstance(emotion, dict | pd.Series):

@@ -341,8 +341,8 @@ def _train(
         row = {"epoch": epoch, "lr": opt.param_groups[0]["lr"]}
         row.update({k: v / n_batches for k, v in sums.items()})
         history.append(row)
-        if rank == 0:
-            logger.info(
+        if rank == 0:  # the progress bar shows progress; losses are in history
+            logger.debug(
                 f"Epoch {epoch}/{n_epochs}: "
                 + ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "epoch")
             )
@@ -425,7 +425,7 @@ def sample_batched(
         gen.manual_seed(int(seed))
     tensors = dict(cond, x0=subject)
     out = None
-    for start in range(0, n, batch_size):
+    for start in ProgressBar(range(0, n, batch_size), mesg="Generating"):
         idx = torch.arange(start, min(n, start + batch_size))
         part = _index_cond(tensors, idx, device)
         x = model.sample(

@@ -12,7 +12,7 @@ Shared rules (the same as :class:`~mne_video2eeg.Video2EEGGenerator`):
 - ``subject=None`` generates for the population: pooled model, subject label
   ``"unknown"``; a training subject id uses that subject's model/offset.
 - ``emotion=None`` labels each video with its emotion in the training
-  metadata, else ``"neutral"``; a str labels all videos, a dict maps video id
+  metadata, else ``"unknown"`` (logged); a str labels all videos, a dict maps video id
   to emotion. For :class:`EmotionTemplateBaseline` the label also chooses the
   template, so pass the true emotions of unseen videos.
 - Noise (``noise=``): ``"phase"`` adds a stored training residual epoch (EEG

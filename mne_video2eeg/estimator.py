@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import mne
@@ -21,6 +22,7 @@ from ._checkpoint import (
 )
 from ._raw import clips_to_raw
 from .utils._checks import _check_option, _check_positive
+from .utils._verbose import verbose_method
 
 
 def _resolve_device(device) -> torch.device:
@@ -253,7 +255,7 @@ class Video2EEGGenerator(BaseEstimator):
         _check_option("whiten", whiten, ("cross-spectral", "spectral", "none"))
         return whiten
 
-    @verbose
+    @verbose_method
     def fit(self, X, y, *, verbose=None) -> Video2EEGGenerator:
         """Learn how the EEG in ``y`` responds to the videos in ``X``.
 
@@ -335,6 +337,7 @@ class Video2EEGGenerator(BaseEstimator):
             f"{tokens.values.shape[1]} frames x {self.n_features_in_} features "
             f"per video, on {device}"
         )
+        t_start = time.perf_counter()
         resume = TrainingCheckpoint.for_fit(
             self.checkpoint_dir, self.module_config_, tensors, seed, self.get_params()
         )
@@ -354,8 +357,21 @@ class Video2EEGGenerator(BaseEstimator):
         if resume is not None:  # epochs done before an interruption included
             self.history_ = resume.history
         self.module_ = module.eval()
+        self._log_fit_summary(time.perf_counter() - t_start)
         self._sample_rng = np.random.default_rng(self.random_state)
         return self
+
+    def _log_fit_summary(self, seconds: float) -> None:
+        """One line: how long, and the losses of the last epoch."""
+        last = self.history_[-1] if self.history_ else {}
+        losses = ", ".join(
+            f"{k}={v:.3g}" for k, v in last.items() if k not in ("epoch", "lr")
+        )
+        logger.info(
+            f"Fitted {len(self.history_)} epoch(s) in {seconds:.1f} s"
+            + (f"; last epoch {losses}" if losses else "")
+            + " (per-epoch losses in history_)"
+        )
 
     def _video_mask(self, mask: np.ndarray) -> np.ndarray:
         """Frames the network may see (none for the unconditional baseline)."""
@@ -444,7 +460,7 @@ class Video2EEGGenerator(BaseEstimator):
         return VideoEEGDiffusion(denoiser, **config["diffusion"])
 
     # ------------------------------------------------------------- generate
-    @verbose
+    @verbose_method
     def generate(
         self,
         X,
@@ -469,7 +485,10 @@ class Video2EEGGenerator(BaseEstimator):
             Independent samples per video.
         emotion : str | dict | None
             Emotion label(s) for the output. None uses each video's label from
-            training when known, else ``"neutral"``.
+            training when known; a video never seen in training gets CLIP's
+            zero-shot label (:func:`~mne_video2eeg.label_emotions`) when the
+            features are CLIP's with local weights, else ``"unknown"``
+            (logged).
         batch_size : int
             Clips denoised together (memory is bounded by it, not by the
             number of videos).
@@ -493,6 +512,7 @@ class Video2EEGGenerator(BaseEstimator):
         X = _inputs.check_same_features(
             X, self.feature_names_, encoder=self.feature_attrs_.get("encoder")
         )
+        _inputs.check_feature_config(X, self.feature_attrs_, self.feature_times_)
         n_samples = _check_positive(n_samples, "n_samples", integer=True)
         batch_size = _check_positive(batch_size, "batch_size", integer=True)
         subj_label = _inputs.subject_label(subject, self.subjects_)
@@ -505,7 +525,12 @@ class Video2EEGGenerator(BaseEstimator):
             X, self.feature_scale_["mean"], self.feature_scale_["std"]
         )
         ids = tokens.ids
-        emotions = _inputs.emotions_for(ids, emotion, self.video_emotions_)
+        emotions = _inputs.emotions_for(
+            ids,
+            emotion,
+            self.video_emotions_,
+            guess=lambda unlabelled: self._zero_shot_emotions(X, unlabelled),
+        )
         rep = np.repeat(np.arange(len(ids)), n_samples)
         cond = {
             "video": torch.from_numpy(tokens.values[rep]),
@@ -536,6 +561,33 @@ class Video2EEGGenerator(BaseEstimator):
             emotions=emotions,
             n_samples=n_samples,
         )
+
+    def _zero_shot_emotions(self, X, ids: list[str]) -> dict[str, str]:
+        """CLIP's zero-shot labels of ``ids`` when X holds CLIP embeddings.
+
+        Needs the weights the features came from on this machine; without
+        them (or for other encoders) no label is guessed.
+        """
+        config = _inputs._encoder_config(self.feature_attrs_)
+        if config.get("encoder") != "clip" or config.get("pretrained") is None:
+            return {}
+        from .video.emotion import label_emotions
+
+        try:
+            labels = label_emotions(
+                X.sel(video=ids),
+                model_name=config["model_name"],
+                pretrained=config["pretrained"],
+                verbose=False,
+            )
+        except (OSError, RuntimeError, ValueError) as err:
+            warn(
+                f"CLIP zero-shot emotion labels failed ({err}); unseen videos are "
+                "labelled 'unknown'. Pass emotion= to label them."
+            )
+            return {}
+        logger.info(f"Labelled {len(ids)} unseen video(s) by CLIP zero-shot")
+        return {str(v): str(e) for v, e in labels["emotion"].items()}
 
     def generate_raw(self, X, *, gap: float = 0.0, **kwargs) -> mne.io.RawArray:
         """Generate clips and lay them end to end as continuous Raw.
@@ -571,7 +623,8 @@ class Video2EEGGenerator(BaseEstimator):
         return save_generator(self, fname, overwrite=overwrite)
 
 
-def read_generator(fname, *, device: str = "auto") -> Video2EEGGenerator:
+@verbose
+def read_generator(fname, *, device: str = "auto", verbose=None) -> Video2EEGGenerator:
     """Read a generator saved with :meth:`Video2EEGGenerator.save`.
 
     The file is loaded with ``torch.load(weights_only=True)``: it can hold
@@ -583,13 +636,17 @@ def read_generator(fname, *, device: str = "auto") -> Video2EEGGenerator:
         The checkpoint file.
     device : str
         Where to put the model (``"auto"``, ``"cpu"``, ``"cuda"``).
+    %(verbose)s
 
     Returns
     -------
     generator : Video2EEGGenerator
-        The fitted generator.
+        The fitted generator; its ``verbose`` is the saved one unless
+        ``verbose`` is given here.
     """
     fname, payload = read_generator_file(fname)
     params = dict(generator_params(payload), device=device)
+    if verbose is not None:
+        params["verbose"] = verbose
     gen = Video2EEGGenerator(**params)
     return restore_fitted(gen, fname, payload, _resolve_device(device))

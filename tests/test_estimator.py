@@ -1,3 +1,4 @@
+import json
 import pickle
 
 import mne
@@ -14,6 +15,7 @@ from mne_video2eeg import (
     make_seed_montage,
     read_generator,
 )
+from mne_video2eeg.metrics import evoked_correlation
 
 CHANNELS = ["FZ", "CZ", "PZ", "C3", "C4", "P3", "P4", "POZ", "O1", "OZ", "O2", "CB1"]
 SFREQ, N_TIMES = 100.0, 100
@@ -287,3 +289,99 @@ def test_same_seed_same_model_other_seed_differs(tiny):
             strict=True,
         )
     )
+
+
+# --- what a new user hits first: units, feature rate/config, labels, verbosity
+def test_fit_warns_on_microvolts(tiny):
+    feats, epochs, _ = tiny
+    micro = epochs.copy().apply_function(lambda x: x * 1e6)
+    with pytest.warns(RuntimeWarning, match=r"microvolts.*1e-6"):
+        Video2EEGGenerator(**dict(TINY, n_epochs=1)).fit(feats, micro)
+
+
+def test_generate_checks_rate_size_and_encoder(tiny):
+    feats, _, gen = tiny
+    slow = feats.assign_coords(time=("frame", np.arange(feats.sizes["frame"]) / 2.0))
+    slow.attrs["fps"] = 2.0
+    with pytest.raises(ValueError, match=r"at 2 Hz.*fitted on features at 10 Hz"):
+        gen.generate(slow)
+    other = feats.copy()
+    other.attrs["size"] = 128
+    fitted_size = gen.feature_attrs_.get("size")
+    gen.feature_attrs_["size"] = 256
+    try:
+        with pytest.warns(RuntimeWarning, match=r"size 128.*size=256"):
+            gen.generate(other.isel(video=[0]), random_state=0)
+        cfg = dict(encoder="lowlevel", version=1, flow="DIS-ultrafast")
+        gen.feature_attrs_["config"] = json.dumps(cfg)
+        newer = feats.copy()
+        newer.attrs["config"] = json.dumps(dict(cfg, version=3))
+        with pytest.raises(ValueError, match=r"version: 3 \(fit: 1\)"):
+            gen.generate(newer)
+    finally:
+        gen.feature_attrs_.pop("config", None)
+        if fitted_size is None:
+            gen.feature_attrs_.pop("size")
+        else:
+            gen.feature_attrs_["size"] = fitted_size
+
+
+def test_unseen_videos_are_unknown_and_logged(tiny):
+    feats, _, gen = tiny
+    unseen = _features(2, np.random.default_rng(5), prefix="new")
+    with mne.utils.catch_logging(verbose=True) as log:
+        out = gen.generate(unseen, n_samples=2, random_state=0, verbose=True)
+    assert set(out.metadata["emotion"]) == {"unknown"}
+    assert set(out.event_id) == {"unknown"}
+    assert "2 of 2 video(s) have no emotion label" in log.getvalue()
+    mixed = gen.generate(
+        feats.isel(video=[0]), n_samples=1, random_state=0, verbose=False
+    )
+    assert list(mixed.metadata["emotion"]) == ["negative"]  # known from training
+    given = gen.generate(unseen, emotion={"new00.avi": "positive", "new01.avi": "x"})
+    assert list(given.metadata["emotion"]) == ["positive", "x"]
+
+
+def test_subject_labels_follow_one_rule(tiny):
+    feats, epochs, gen = tiny
+    out = gen.generate(feats.isel(video=[0]), subject=1, random_state=0)
+    assert set(out.metadata["subject"]) == {"01"}
+    with pytest.raises(ValueError, match="Unknown subject '07'"):
+        gen.generate(feats.isel(video=[0]), subject=7)
+    # integer subjects in metadata become the same labels
+    as_int = epochs.copy()
+    as_int.metadata = as_int.metadata.assign(
+        subject=as_int.metadata["subject"].astype(int)
+    )
+    fitted = Video2EEGGenerator(**dict(TINY, n_epochs=1)).fit(feats, as_int)
+    assert fitted.subjects_ == ["01", "02"]
+    # metrics match 1 and "01" as the same subject: one real clip per
+    # (video, subject) key, where matching by video alone would find two
+    with pytest.warns(RuntimeWarning, match="one real trial per key"):
+        score = evoked_correlation(as_int, out, verbose=False)
+    assert np.isfinite(float(score["value"]))
+
+
+def test_constructor_verbose_is_the_default(tiny, tmp_path):
+    feats, epochs, _ = tiny
+    with mne.utils.catch_logging(verbose=True) as log:
+        quiet = Video2EEGGenerator(**dict(TINY, n_epochs=2), verbose="error")
+        quiet.fit(feats, epochs)
+        quiet.generate(feats.isel(video=[0]))
+    assert log.getvalue() == ""
+    with mne.utils.catch_logging(verbose=True) as log:
+        quiet.generate(feats.isel(video=[0]), verbose=True)  # the call wins
+    assert "Generating" not in log.getvalue()  # the bar goes to stderr, not the log
+    with mne.utils.catch_logging(verbose=True) as log:
+        gen = Video2EEGGenerator(**dict(TINY, n_epochs=2), verbose=True)
+        gen.fit(feats, epochs)
+    text = log.getvalue()
+    assert "Fitting on" in text and "Fitted 2 epoch(s)" in text
+    assert "Epoch 1/2" not in text  # per-epoch losses: debug level and history_
+    assert len(gen.history_) == 2
+    with mne.utils.catch_logging(verbose=True) as log:
+        Video2EEGGenerator(**dict(TINY, n_epochs=2), verbose="debug").fit(feats, epochs)
+    assert "Epoch 2/2" in log.getvalue()
+    fname = gen.save(tmp_path / "gen.pt")
+    assert read_generator(fname, verbose="error").verbose == "error"
+    assert read_generator(fname).verbose is True

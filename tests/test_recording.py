@@ -198,3 +198,18 @@ def test_own_recording_8ch_240hz_with_drifts(videos, caplog):
     # unfiltered clips: fit says what is wrong and what to do
     with pytest.warns(RuntimeWarning, match="Slow drifts dominate.*l_freq=0.5"):
         gen.fit(feats, unfiltered)
+
+
+def test_units_and_unpassed_videos_are_said(videos):
+    micro = _raw()
+    micro.apply_function(lambda x: x * 1e6)
+    # the units are checked with and without the band-pass
+    for l_freq in (None, 0.5):
+        with pytest.warns(RuntimeWarning, match=r"microvolts.*by 1e-6"):
+            read_video_recording(micro, videos, subject=1, l_freq=l_freq)
+    # an onset of a video whose file was not passed is dropped with a warning;
+    # a task marker is only logged
+    raw = _raw(extra=[("d.mp4", 17.0), ("rest", 18.0)])
+    with pytest.warns(RuntimeWarning, match=r"name a video that is not.*'d.mp4'"):
+        _, ep = read_video_recording(raw, videos, subject=1, l_freq=None)
+    assert len(ep) == len(ONSETS) and "d.mp4" not in set(ep.metadata["video"])

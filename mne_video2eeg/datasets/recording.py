@@ -18,18 +18,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import mne
-import numpy as np
 import pandas as pd
-from mne.utils import fill_doc, logger, verbose
+from mne.utils import fill_doc, logger, verbose, warn
 
+from .._inputs import UNKNOWN_EMOTION, subject_str
 from .._inputs import emotion_events as _emotion_events
 from ..utils._checks import _check_positive, _validate_type
 from ..video.io import VideoClip, _VideoReader
 
 __all__ = ["read_video_recording"]
 
-#: Emotion of clips with no label (SEED-DV ships none).
-UNKNOWN_EMOTION = "unknown"
+_VIDEO_SUFFIXES = {".avi", ".mp4", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv"}
 
 
 # --------------------------------------------------------------------------- #
@@ -115,14 +114,7 @@ def _emotion_column(
 
 def _check_subject(subject, raw) -> str:
     if subject is not None:
-        if isinstance(subject, bool):
-            raise TypeError(f"subject must be a str or int, got {subject!r}.")
-        if isinstance(subject, int | np.integer):
-            return f"{int(subject):02d}"
-        _validate_type(subject, str, "subject")
-        if not subject.strip():
-            raise ValueError("subject must not be an empty string.")
-        return subject
+        return subject_str(subject)
     info = raw.info.get("subject_info") or {}
     if info.get("his_id"):
         return str(info["his_id"])
@@ -211,6 +203,17 @@ def _description_map(raw, table, description_to_video) -> dict[str, str]:
     other = sorted(
         {d for d in descs if d not in mapping and not d.lower().startswith("bad")}
     )
+    # a description with a video file's extension names a video that was not
+    # passed (a forgotten file), not a task marker
+    suffixes = {Path(v).suffix.lower() for v in table} | _VIDEO_SUFFIXES
+    unpassed = [d for d in other if Path(d).suffix.lower() in suffixes]
+    if unpassed:
+        warn(
+            f"{len(unpassed)} annotation description(s) name a video that is not "
+            f"in videos, e.g. {unpassed[:5]}: their onsets are dropped. Pass those "
+            "video files too, or map the descriptions with description_to_video."
+        )
+    other = [d for d in other if d not in unpassed]
     if other:
         logger.info(f"Ignoring annotation(s) that name no video: {other[:10]}")
     return mapping
@@ -293,7 +296,7 @@ def read_video_recording(
         :func:`~mne_video2eeg.preprocessing.make_clip_epochs`) and any
         annotation extras.
     """
-    from ..preprocessing import make_clip_epochs, preprocess_eeg
+    from ..preprocessing import _check_volts, make_clip_epochs, preprocess_eeg
 
     _validate_type(raw, mne.io.BaseRaw, "raw", "mne.io.Raw")
     subject = _check_subject(subject, raw)
@@ -327,6 +330,8 @@ def read_video_recording(
             f"Preprocessed the recording: EEG picked, band {l_freq}-{h_freq} Hz, "
             f"{raw.info['sfreq']:g} Hz"
         )
+    else:  # preprocess_eeg checks the units on its way
+        _check_volts(raw)
     epochs = make_clip_epochs(raw, clip_duration=clip_duration, event_id=event_id)
 
     md = epochs.metadata.copy()

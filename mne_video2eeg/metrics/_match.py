@@ -16,6 +16,7 @@ import mne
 import numpy as np
 import pandas as pd
 
+from .._inputs import subject_column
 from ..utils._checks import (
     _check_option,
     _check_positive,
@@ -126,8 +127,8 @@ def _keys(real: _EEG, gen: _EEG, match: str) -> list[str]:
         return ["video", "subject"]
     if match == "video" or not both_subj:
         return ["video"]
-    gsub = set(gen.metadata["subject"].astype(str))
-    rsub = set(real.metadata["subject"].astype(str))
+    gsub = set(gen.metadata["subject"].pipe(subject_column))
+    rsub = set(real.metadata["subject"].pipe(subject_column))
     return ["video", "subject"] if gsub <= rsub else ["video"]
 
 
@@ -175,7 +176,12 @@ def _match(real: _EEG, gen: _EEG, match: str = "auto") -> list[tuple]:
 
 
 def _key_list(metadata: pd.DataFrame, cols) -> list[tuple]:
-    return list(zip(*(metadata[c].astype(str).tolist() for c in cols), strict=True))
+    # one rule for subject labels (1 and "01" are the same subject)
+    columns = (
+        subject_column(metadata[c]) if c == "subject" else metadata[c].astype(str)
+        for c in cols
+    )
+    return list(zip(*(col.tolist() for col in columns), strict=True))
 
 
 def _prepare(real, generated, *, sfreq=None, match="auto"):
