@@ -17,6 +17,69 @@ def test_help(command, capsys):
     assert "usage: mne-video2eeg" in out
 
 
+def test_help_shows_defaults(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "simulated subjects (default: 2)" in out
+    assert "training epochs (passes over the training clips) (default: 60)" in out
+    with pytest.raises(SystemExit):
+        cli.main(["generate", "--help"])
+    assert "--emotion LABEL" in capsys.readouterr().out
+
+
+def test_sys_info_stays_offline(monkeypatch, capsys):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("sys-info tried the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    assert cli.main(["sys-info"]) == 0
+    assert "mne-video2eeg" in capsys.readouterr().out
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    model = tmp_path / "gen.pt"
+    model.write_bytes(b"not a generator")
+    video = tmp_path / "a.avi"
+    video.write_bytes(b"")
+    out = tmp_path / "out-epo.fif"
+    base = ["generate", "--model", str(model), "--out", str(out)]
+    assert cli.main([*base, "--videos", str(tmp_path / "missing.avi")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "video file(s) not found" in err
+    assert "missing.avi" in err and "Traceback" not in err
+    # an existing output is refused before the model is even read
+    out.write_bytes(b"")
+    assert cli.main([*base, "--videos", str(video)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out} exists; pass --overwrite" in err
+    # a library error (a file that is no generator) is one line too
+    assert cli.main([*base, "--videos", str(video), "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--verbose debug" in err
+    bad_name = ["generate", "--model", str(model), "--videos", str(video)]
+    assert cli.main([*bad_name, "--out", str(tmp_path / "x.fif")]) == 2
+    assert "must end in -epo.fif" in capsys.readouterr().err
+    assert cli.main(["fit", "--epochs", str(tmp_path / "no-epo.fif"), "--videos",
+                     str(video), "--out", str(model)]) == 2  # fmt: skip
+    assert "epochs file not found" in capsys.readouterr().err
+
+
+def test_parse_emotion(tmp_path):
+    assert cli._parse_emotion(None) is None
+    assert cli._parse_emotion(["positive"]) == "positive"
+    pairs = cli._parse_emotion(["dir/a.avi=positive", "b.avi=negative"])
+    assert pairs == {"a.avi": "positive", "b.avi": "negative"}
+    table = tmp_path / "labels.tsv"
+    table.write_text("video\temotion\na.avi\tneutral\n")
+    assert cli._parse_emotion([str(table)]) == {"a.avi": "neutral"}
+    with pytest.raises(cli._UsageError, match="VIDEO=LABEL pairs"):
+        cli._parse_emotion(["a.avi=positive", "oops"])
+
+
 def test_console_script_installed():
     out = subprocess.run(
         [sys.executable, "-m", "mne_video2eeg.cli", "--version"],
@@ -57,9 +120,23 @@ def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
     assert (root / "dataset_description.json").is_file()
     assert list(root.glob("sub-*/eeg/*_eeg.vhdr"))
     assert (tmp_path / "demo" / "generator.pt").is_file()
-    # refuses to overwrite without --overwrite
+    # the real and clean epochs it scored against, ready for `evaluate`
+    read = {
+        k: cli._read_epochs(tmp_path / "demo" / f"{k}-epo.fif")
+        for k in ("real", "clean", "generated")
+    }
+    held_out = set(read["generated"].metadata["video"])
+    assert set(read["real"].metadata["video"]) == held_out
+    assert len(read["real"]) == len(read["clean"]) == len(held_out)
+    # held-out videos carry their true labels, not made-up ones
+    assert list(read["generated"].metadata["emotion"][::2]) == list(
+        read["real"].metadata["emotion"]
+    )
+    assert "mne-video2eeg evaluate --real" in out
+    # refuses to overwrite without --overwrite, before any work
     rc = cli.main(["demo", "--out", str(tmp_path / "demo"), "--n-clips", "6"])
     assert rc == 2
+    assert "pass --overwrite" in capsys.readouterr().err
 
 
 def _clip_epochs(info, n_videos, n_samples, subject, seed):
