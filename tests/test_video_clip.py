@@ -199,3 +199,39 @@ def test_label_emotions_bad_input(tiny_ckpt, frames):
         )
     with pytest.raises(TypeError, match="prompts"):
         label_emotions(feats, prompts=["x", "y"], model_name=TINY, pretrained=path)
+
+
+def test_generate_labels_unseen_videos_by_clip(tiny_ckpt, frames, seed_info):
+    import mne
+    import pandas as pd
+
+    from mne_video2eeg import Video2EEGGenerator
+
+    path, _ = tiny_ckpt
+    rng = np.random.default_rng(0)
+    feats = extract_video_features(
+        {**frames, "dark2": frames["dark"][::-1], "noise2": frames["noise"][::-1]},
+        encoder="clip",
+        model_name=TINY,
+        pretrained=path,
+        fps=2,
+        size=32,
+    )
+    train = ["dark", "noise"]
+    info = mne.pick_info(seed_info, list(range(8)))
+    info = mne.create_info(info.ch_names, 100.0, "eeg")
+    info.set_montage(seed_info.get_montage(), on_missing="ignore")
+    md = pd.DataFrame(dict(video=train * 2, subject="01", emotion="positive"))
+    eeg = mne.EpochsArray(
+        rng.standard_normal((4, 8, 300)) * 1e-5, info, metadata=md, verbose=False
+    )
+    gen = Video2EEGGenerator(
+        width=8, depth=1, patch_size=10, n_epochs=1, device="cpu", sfreq=100.0
+    ).fit(feats.sel(video=train), eeg)
+    out = gen.generate(feats, random_state=0)
+    labels = dict(zip(out.metadata["video"], out.metadata["emotion"], strict=True))
+    expected = label_emotions(
+        feats.sel(video=["dark2", "noise2"]), model_name=TINY, pretrained=path
+    )["emotion"]
+    assert labels["dark"] == labels["noise"] == "positive"  # from training
+    assert [labels["dark2"], labels["noise2"]] == list(expected)
