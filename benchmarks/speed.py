@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-import mne_video2eeg.nn.diffusion as diffusion_mod  # noqa: E402
+import mne_video2eeg.nn.sampling as diffusion_mod  # noqa: E402
 from mne_video2eeg import Video2EEGGenerator  # noqa: E402
 from mne_video2eeg._training import train_diffusion  # noqa: E402
 from mne_video2eeg.nn import SAMPLERS, VideoEEGDenoiser, VideoEEGDiffusion  # noqa: E402
@@ -123,8 +123,9 @@ def denoiser_cost(model, b=64):
         with FlopCounterMode(display=False) as fc:
             den.encode_condition(_cond(b))
         flops_cond = fc.get_total_flops() / b
-        model._denoise(x, t, ctx)  # the sampler's call (micro-batched on CPU)
-        wall, cpu = _best(lambda: model._denoise(x, t, ctx), 5)
+        # the sampler's call (micro-batched on CPU)
+        diffusion_mod.denoise(model, x, t, ctx)
+        wall, cpu = _best(lambda: diffusion_mod.denoise(model, x, t, ctx), 5)
     return flops, flops_cond, wall / b, cpu / b
 
 

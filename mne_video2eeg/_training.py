@@ -1,4 +1,4 @@
-"""Training and batched sampling loops for :class:`~.nn.VideoEEGDiffusion`.
+"""The training loop of :class:`~.nn.VideoEEGDiffusion` (sampling: :mod:`.nn.sampling`).
 
 Kept separate from the estimator so that checkpoint/resume and distributed
 training can be layered on without touching the model code:
@@ -26,29 +26,12 @@ import math
 import os
 from collections.abc import Callable
 
-import numpy as np
 import torch
 from mne.utils import ProgressBar, logger, verbose
 from torch.optim.swa_utils import AveragedModel
 
 from .nn._layers import flush_denormal
-
-COND_KEYS = ("video", "video_time", "video_mask", "subject", "ref_eeg")
-
-
-def _index_cond(tensors: dict, idx, device) -> dict:
-    """Slice the condition entries of ``tensors`` along the first axis."""
-    n = len(tensors["x0"])
-    cond = {}
-    for key in COND_KEYS:
-        val = tensors.get(key)
-        if val is None:
-            continue
-        if key == "video_time" and (val.ndim == 1 or len(val) != n):
-            cond[key] = val.to(device)  # shared (n_frames,) time axis
-        else:
-            cond[key] = val[idx].to(device)
-    return cond
+from .nn.sampling import index_cond
 
 
 def _dist_setup(device: torch.device):
@@ -316,7 +299,7 @@ def _train(
         for start in range(0, len(perm), batch_size):
             idx = perm[start : start + batch_size]
             x0 = tensors["x0"][idx].to(device)
-            cond = _index_cond(tensors, idx, device)
+            cond = index_cond(tensors, idx, device)
             for group in opt.param_groups:
                 group["lr"] = lr * min(1.0, (step + 1) / max(1, warmup_steps))
             loss, logs = loss_fn(x0, cond, generator=g_dev)
@@ -364,82 +347,3 @@ def _callback(callback, epoch, row, state_fn, rank) -> bool:
             torch.distributed.broadcast_object_list(flag, src=0)
             stop = bool(flag[0])
     return stop
-
-
-def sample_batched(
-    model,
-    cond: dict,
-    *,
-    batch_size: int = 64,
-    n_steps: int = 6,
-    sampler: str = "trigflow",
-    guidance_scale: float = 1.0,
-    seed: int | None = 0,
-    device=None,
-    transform: Callable | None = None,
-) -> np.ndarray:
-    """Generate one clip per row of ``cond`` in batches (flat memory).
-
-    Memory: the output array is allocated once and each batch is written
-    into it, so the peak is the output plus ONE batch's working set (the
-    network's activations for ``min(batch_size, 8)`` rows on CPU, the
-    batch's ``x`` and scheduler state, and the batch's ``transform`` output),
-    independent of the number of rows.
-
-    Parameters
-    ----------
-    model : VideoEEGDiffusion
-        Trained model (sample with EMA weights loaded).
-    cond : dict of Tensor
-        Condition with N rows (``video_time`` may be shared (M,)).
-    batch_size : int
-        Clips per sampler call.
-    n_steps, sampler, guidance_scale
-        See :meth:`VideoEEGDiffusion.sample`.
-    seed : int | None
-        Seeds one local generator used for all batches (same seed, same
-        output for the same ``batch_size``).
-    device : str | torch.device | None
-        Defaults to the model's device.
-    transform : callable | None
-        Applied to each batch's float32 ``(n, n_channels, n_times)`` array
-        before it is stored (e.g. back to Volts in float64); the output takes
-        the dtype it returns.  Done per batch so that no full-size
-        intermediate copy is ever made.
-
-    Returns
-    -------
-    ndarray, shape (N, n_channels, n_times)
-        float32, or the dtype ``transform`` returns.
-    """
-    if device is None:
-        device = next(model.parameters()).device
-    device = torch.device(device)
-    model.to(device)
-    subject = torch.as_tensor(cond["subject"])
-    n = len(subject)
-    gen = torch.Generator(device=device)
-    if seed is None:
-        gen.seed()
-    else:
-        gen.manual_seed(int(seed))
-    tensors = dict(cond, x0=subject)
-    out = None
-    for start in ProgressBar(range(0, n, batch_size), mesg="Generating"):
-        idx = torch.arange(start, min(n, start + batch_size))
-        part = _index_cond(tensors, idx, device)
-        x = model.sample(
-            part,
-            n_steps=n_steps,
-            sampler=sampler,
-            guidance_scale=guidance_scale,
-            generator=gen,
-        )
-        x = x.cpu().numpy()
-        if transform is not None:
-            x = transform(x)
-        if out is None:  # allocated once: no list of batches + concatenate
-            out = np.empty((n,) + x.shape[1:], x.dtype)
-        out[start : start + len(x)] = x
-        del x
-    return out if out is not None else np.zeros((0,), np.float32)

@@ -505,7 +505,7 @@ class Video2EEGGenerator(BaseEstimator):
             ``metadata`` (video, subject, emotion, sample) and ``event_id``
             keyed by emotion. Epochs are ordered video-major.
         """
-        from ._training import sample_batched
+        from .nn.sampling import sample_batched
         from .preprocessing import invert_channel_scale
 
         check_is_fitted(self, "module_")
@@ -547,8 +547,8 @@ class Video2EEGGenerator(BaseEstimator):
             guidance_scale=float(self.guidance_scale),
             seed=_seed_from(self._sample_rng if random_state is None else random_state),
             device=self.device_,
-            # issue 9, flat memory: back to Volts batch by batch, written into
-            # one float64 output (peak = output + one batch, any clip count)
+            # flat memory: back to Volts batch by batch, written into one
+            # float64 output (peak = output + one batch, any clip count)
             transform=lambda b: invert_channel_scale(
                 b.astype(np.float64), self.scale_["mean"], self.scale_["std"]
             ),

@@ -146,8 +146,8 @@ def test_cuda_sampling_matches_cpu_shapes():
     """The sampler runs on CUDA with a CUDA generator; output is finite."""
     import torch
 
-    from mne_video2eeg._training import sample_batched
     from mne_video2eeg.nn import VideoEEGDenoiser, VideoEEGDiffusion
+    from mne_video2eeg.nn.sampling import sample_batched
 
     adj = np.ones((6, 6))
     den = VideoEEGDenoiser(

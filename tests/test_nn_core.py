@@ -231,7 +231,7 @@ def test_video_mask_and_time_alignment():
 @pytest.mark.parametrize("guidance_scale", [1.0, 2.0])
 def test_cpu_micro_batches_same_output(monkeypatch, guidance_scale):
     """Denoiser calls in row chunks (CPU speed) give the whole-batch output."""
-    import mne_video2eeg.nn.diffusion as diffusion
+    import mne_video2eeg.nn.sampling as diffusion
 
     model = VideoEEGDiffusion(_make())
     kw = dict(n_steps=3, sampler="dpmsolver", guidance_scale=guidance_scale)
@@ -244,7 +244,7 @@ def test_cpu_micro_batches_same_output(monkeypatch, guidance_scale):
 
 def test_cpu_chunks_in_parallel_workers_same_output(monkeypatch):
     """Chunks on a pool of 1-thread workers: same output, thread count restored."""
-    import mne_video2eeg.nn.diffusion as diffusion
+    import mne_video2eeg.nn.sampling as diffusion
 
     model = VideoEEGDiffusion(_make())
     monkeypatch.setattr(diffusion, "CPU_MICRO_BATCH", 2)

@@ -5,8 +5,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from mne_video2eeg._training import sample_batched, train_diffusion  # noqa: E402
+from mne_video2eeg._training import train_diffusion  # noqa: E402
 from mne_video2eeg.nn import VideoEEGDenoiser, VideoEEGDiffusion  # noqa: E402
+from mne_video2eeg.nn.sampling import sample_batched  # noqa: E402
 
 C, T, F, M = 8, 64, 5, 8
 

@@ -1,44 +1,24 @@
-"""DDPM training loss and samplers around :class:`~.denoiser.VideoEEGDenoiser`.
+"""The conditional DDPM around :class:`~.denoiser.VideoEEGDenoiser`: its loss.
 
 The noise schedule is diffusers' ``DDPMScheduler`` (cosine,
-``squaredcos_cap_v2``, 1000 training steps, as in the paper); samplers are
-built ``from_config`` of it: :class:`~.samplers.TrigFlowMultistepScheduler`
-(the default: an Adams predictor-corrector on the v-prediction ODE in angle, see
-:mod:`.samplers`), ``DDIMScheduler`` (deterministic, eta=0),
-``DPMSolverMultistepScheduler`` (DPM-Solver++ 2M) and ``DDPMScheduler``
-(ancestral).  ``clip_sample`` is off: EEG at working scale has unit variance,
-so diffusers' default clipping of x0 to [-1, 1] would flatten every peak.
-Samplers space their timesteps "trailing" (ends at the last training step),
-which is the better choice when running 10-25 steps.
+``squaredcos_cap_v2``, 1000 training steps, as in the paper).  ``clip_sample``
+is off: EEG at working scale has unit variance, so diffusers' default clipping
+of x0 to [-1, 1] would flatten every peak.  Sampling is :mod:`.sampling`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import torch
 import torch.nn.functional as F
-from diffusers import DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler
-from mne.utils import _check_option
+from diffusers import DDPMScheduler
 from torch import nn
 
-from ._layers import flush_denormal
+from . import sampling
 from .denoiser import VideoEEGDenoiser
-from .samplers import TrigFlowMultistepScheduler
+from .sampling import SAMPLERS
 
-SAMPLERS = ("trigflow", "dpmsolver", "ddim", "ddpm")
-
-# Rows per denoiser call when sampling on CPU.  The network is memory-bound
-# (LayerNorm, AdaLN, GELU, the (C x C) attention scores): at 64 rows one
-# activation tensor is ~16 MB and every elementwise pass streams from DRAM,
-# at 8 rows it is ~2 MB and stays in cache.  Measured on 2 cores (1 thread,
-# CPU time per call per sample, benchmarks/NOTES.md): 12.9 ms at 64 rows,
-# 7.9 ms at 8, 9.0 at 4, 8.7 at 1.  Rows are independent (no batch norm in
-# the network), so the output is the same as one call on the whole batch.
-CPU_MICRO_BATCH = 8
+__all__ = ["SAMPLERS", "VideoEEGDiffusion"]
 
 
 def _refresh_whitening(module, incompatible_keys) -> None:
@@ -224,24 +204,8 @@ class VideoEEGDiffusion(nn.Module):
     # ---------------------------------------------------------------- sample
     def make_sampler(self, sampler: str = "trigflow"):
         """Build a fresh diffusers ``sampler`` scheduler from the training config."""
-        _check_option("sampler", sampler, SAMPLERS)
-        cfg = dict(self.scheduler.config)
-        if sampler == "trigflow":
-            return TrigFlowMultistepScheduler.from_config(cfg)
-        if sampler == "ddim":
-            return DDIMScheduler.from_config(
-                cfg, timestep_spacing="trailing", set_alpha_to_one=False
-            )
-        if sampler == "dpmsolver":
-            return DPMSolverMultistepScheduler.from_config(
-                cfg,
-                algorithm_type="dpmsolver++",
-                solver_order=2,
-                timestep_spacing="trailing",
-            )
-        return DDPMScheduler.from_config(cfg, timestep_spacing="trailing")
+        return sampling.make_sampler(self.scheduler.config, sampler)
 
-    @torch.inference_mode()
     def sample(
         self,
         cond: dict,
@@ -251,7 +215,7 @@ class VideoEEGDiffusion(nn.Module):
         guidance_scale: float = 1.0,
         generator=None,
     ) -> torch.Tensor:
-        """Generate one clip per row of ``cond``.
+        """Generate one clip per row of ``cond`` (:func:`.sampling.sample`).
 
         Parameters
         ----------
@@ -259,10 +223,8 @@ class VideoEEGDiffusion(nn.Module):
             Condition with batch size B (see
             :meth:`VideoEEGDenoiser.encode_condition`).
         n_steps : int
-            Inference steps (network calls).  Default 6 with "trigflow": on
-            the quality benchmark it came within 0.007 of 100 DDIM steps in
-            evoked correlation and band power, where DPM-Solver++ needs 25
-            (``benchmarks/NOTES.md`` sections 9-9b).
+            Inference steps (network calls); how few suffice for each sampler
+            is measured in ``benchmarks/NOTES.md``.
         sampler : "trigflow" | "dpmsolver" | "ddim" | "ddpm"
             Adams predictor-corrector (order 3) on the v-prediction ODE in
             angle (:class:`~.samplers.TrigFlowMultistepScheduler`,
@@ -279,108 +241,11 @@ class VideoEEGDiffusion(nn.Module):
         -------
         Tensor, shape (B, n_channels, n_times)
         """
-        if not isinstance(n_steps, int) or n_steps < 1:
-            raise ValueError(f"n_steps must be a positive int, got {n_steps!r}.")
-        was_training = self.training
-        self.eval()
-        try:
-            with flush_denormal():
-                return self._sample(cond, n_steps, sampler, guidance_scale, generator)
-        finally:
-            self.train(was_training)
-
-    def _denoise(self, x, t, ctx, pool=None):
-        """One denoiser call, in cache-sized row chunks on CPU (same output).
-
-        With ``pool`` (a thread pool of one worker per core, see
-        :meth:`_chunk_pool`) the chunks run concurrently, one single-threaded
-        chunk per core, instead of one after the other on intra-op threads.
-        """
-        den = self.denoiser
-        step = len(x) if x.device.type != "cpu" else CPU_MICRO_BATCH
-        if len(x) <= step:
-            return den(x, t, ctx=ctx)
-        out = torch.empty_like(x)
-
-        def run(i):
-            part = {k: v[i : i + step] for k, v in ctx.items()}
-            out[i : i + step] = den(x[i : i + step], t, ctx=part)
-
-        def run_in_worker(i):
-            # inference mode and the denormal flag are per thread: the
-            # caller's (see sample) do not reach the pool's workers
-            with torch.inference_mode(), flush_denormal():
-                run(i)
-
-        starts = range(0, len(x), step)
-        if pool is None:
-            for i in starts:
-                run(i)
-        else:
-            for _ in pool.map(run_in_worker, starts):
-                pass
-        return out
-
-    @contextlib.contextmanager
-    def _chunk_pool(self, n_rows):
-        """Yield a pool of one single-threaded worker per intra-op thread (CPU).
-
-        The micro-batches are independent, so on CPU they run best one per
-        core: measured on 2 cores (width 64, patch 25, batch 64), 7.3 ms per
-        denoiser call per sample with 2 intra-op threads on each chunk in
-        turn, 5.1 ms with 2 workers of 1 thread (``benchmarks/NOTES.md``).
-        torch's thread count is process-wide: it is 1 while sampling and
-        restored after.
-        """
-        n_threads = torch.get_num_threads()
-        dev = self.denoiser.elec_embed.device
-        if dev.type != "cpu" or n_threads < 2 or n_rows <= CPU_MICRO_BATCH:
-            yield None
-            return
-        torch.set_num_threads(1)
-        try:
-            with ThreadPoolExecutor(n_threads) as pool:
-                yield pool
-        finally:
-            torch.set_num_threads(n_threads)
-
-    def _sample(self, cond, n_steps, sampler, guidance_scale, generator):
-        den = self.denoiser
-        dev = den.elec_embed.device
-        sched = self.make_sampler(sampler)
-        with warnings.catch_warnings():
-            # diffusers 0.42 DPMSolver calls np.array on a torch tensor (numpy 2
-            # copy-keyword DeprecationWarning): harmless, not ours to fix
-            warnings.filterwarnings("ignore", "__array__", DeprecationWarning)
-            sched.set_timesteps(n_steps, device=dev)
-        b = len(torch.as_tensor(cond["subject"]))
-        ctx = den.encode_condition(cond, drop=torch.zeros(b, dtype=torch.bool))
-        guided = float(guidance_scale) != 1.0
-        if guided:
-            unc = den.encode_condition(cond, drop=torch.ones(b, dtype=torch.bool))
-            ctx = {k: torch.cat([ctx[k], unc[k]]) for k in ctx}
-        shape = (b, den.n_channels, den.n_times)
-        x = torch.randn(shape, generator=generator, device=dev)
-        x = x * sched.init_noise_sigma
-        with self._chunk_pool(len(x) * (2 if guided else 1)) as pool:
-            x = self._run_sampler(
-                sched, x, ctx, guided, guidance_scale, sampler, generator, pool
-            )
-        x = self.whiten_eeg(x, cond["subject"], inverse=True)
-        if self.residual:
-            x = x + ctx["mean"][:b, :, : den.n_times]
-        return x
-
-    def _run_sampler(
-        self, sched, x, ctx, guided, guidance_scale, sampler, generator, pool
-    ):
-        for t in sched.timesteps:
-            xin = torch.cat([x, x]) if guided else x
-            xin = sched.scale_model_input(xin, t)
-            out = self._denoise(xin, t, ctx, pool)
-            if guided:
-                oc, ou = out.chunk(2)
-                out = ou + guidance_scale * (oc - ou)
-            kw = {"generator": generator} if sampler == "ddpm" else {}
-            x = sched.step(out, t, x, **kw).prev_sample
-        return x
+        return sampling.sample(
+            self,
+            cond,
+            n_steps=n_steps,
+            sampler=sampler,
+            guidance_scale=guidance_scale,
+            generator=generator,
+        )
