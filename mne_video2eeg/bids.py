@@ -199,7 +199,8 @@ def write_bids(
                 # one run's clips at a time: the copy, the Raw and the
                 # writer's conversion are bounded by max_clips_per_run
                 epochs = inst[run_idx]
-                epochs.metadata = md.iloc[run_idx].reset_index(drop=True)
+                with mne.utils.use_log_level("warning"):  # MNE says it replaces
+                    epochs.metadata = md.iloc[run_idx].reset_index(drop=True)
                 _write_subject_run(
                     epochs,
                     tmp,
