@@ -119,6 +119,65 @@ def test_motion_energy_and_direction():
     assert np.isfinite(feats.values).all()  # first frame filled, no NaN
 
 
+def _pattern(kind, size, step, k, n):
+    """Frame ``k`` of a grey pattern moving ``step`` native pixels per frame.
+
+    Bars and gratings vary along one axis only (the aperture problem: a local
+    flow sees only the component across them); the texture is a window
+    panning over a larger 2-D texture, like a camera.
+    """
+    shift = round((k - n / 2) * step)  # centred, so a bar stays in the frame
+    if kind == "texture":
+        big = _texture(size + 2 * abs(step) * n, seed=1)[..., 0]
+        x0 = abs(step) * n - shift
+        return big[:size, x0 : x0 + size]
+    x = np.arange(size) - shift
+    if kind in ("vbar", "hbar"):
+        width = size // 10
+        profile = np.where((x >= size // 2) & (x < size // 2 + width), 200, 60)
+    else:
+        phase = 2 * np.pi * x / (size // 4)  # period 16 px at 64: > 2 x 6 px
+        wave = np.sin(phase) if kind == "sine" else np.sign(np.sin(phase))
+        profile = 128 + 80 * wave
+    img = np.broadcast_to(profile[None, :], (size, size))
+    return img.T if kind == "hbar" else img
+
+
+@pytest.mark.parametrize("size", [64, 256])
+def test_motion_of_bars_gratings_and_textures(size):
+    # motion_dx/dy are in frame widths per second: a step of s native pixels
+    # per frame at `fps` is s / size * fps whatever the analysis size
+    n, fps = 6, 20.0
+    steps = (-6, -3, -1, 1, 2, 3, 4, 5, 6)
+    kinds = ("vbar", "hbar", "square", "sine", "texture")
+    grey = {
+        f"{kind}{step}": np.stack([_pattern(kind, size, step, k, n) for k in range(n)])
+        for kind in kinds
+        for step in (0, *steps)
+    }
+    # independent noise on a flat frame: no global shift explains it, so none
+    # may seed the flow (a random one, up to the 1/8 frame width per frame
+    # searched, reads ~2 widths/s here; DIS alone on the noise ~0.4)
+    grey["noise"] = 128 + np.random.default_rng(0).normal(0, 3, (n, size, size))
+    vids = {
+        k: np.repeat(v[..., None], 3, axis=3).astype(np.uint8) for k, v in grey.items()
+    }
+    feats = extract_video_features(vids, fps=fps, size=None)
+    m = feats.sel(frame=slice(1, None)).median("frame")
+    assert m.sel(video="noise", feature="motion_mag") < 0.4 * fps / 8
+    for kind in kinds:
+        along, across = (
+            ("motion_dy", "motion_dx") if kind == "hbar" else ("motion_dx", "motion_dy")
+        )
+        assert m.sel(video=f"{kind}0", feature="motion_mag") < 0.01, kind
+        for step in steps:
+            true = step / size * fps
+            got = m.sel(video=f"{kind}{step}")
+            assert got.sel(feature=along) == pytest.approx(true, rel=0.3), (kind, step)
+            assert got.sel(feature="motion_mag") == pytest.approx(abs(true), rel=0.3)
+            assert abs(got.sel(feature=across)) < 0.1 * abs(true), (kind, step)
+
+
 def test_flicker_frequency():
     fps, f_flicker, n = 25.0, 5.0, 100
     t = np.arange(n) / fps

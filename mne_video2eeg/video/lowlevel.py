@@ -18,6 +18,13 @@ _SMALL = 64
 _SF_BANDS = {"sf_low": (1.0, 4.0), "sf_mid": (4.0, 12.0), "sf_high": (12.0, 32.01)}
 # Canny thresholds on 8-bit grey levels: OpenCV's commonly used pair.
 _CANNY = (100, 200)
+# Largest global shift searched, in small-frame pixels per frame step (1/8 of
+# the width, a little beyond what DIS's own pyramid follows on 64-px frames).
+_MAX_SHIFT = _SMALL // 8
+# Smallest correlation coefficient at which the global shift is trusted: two
+# windowed frames of independent noise peak at 0.15-0.3, a cut between two
+# textures at up to ~0.5, a moving bar, grating or texture above 0.9.
+_MIN_SHIFT_CORR = 0.6
 
 LOWLEVEL_FEATURES = (
     "lum_mean",
@@ -58,9 +65,14 @@ class LowLevelEncoder:
     - ``saturation``: mean HSV saturation in [0, 1].
     - ``motion_mag``, ``motion_dx``, ``motion_dy``: DIS optical flow between
       this frame and the previous distinct native frame, in frame widths per
-      second (mean speed, mean rightward and mean downward velocity). A frame
-      repeated by upsampling keeps the previous value; the first frame of a
-      clip copies the second one's.
+      second (mean speed, mean rightward and mean downward velocity). The
+      means weight each pixel by its squared grey-level gradient: flow is
+      only observable where the image has contrast, so a bar moving on a flat
+      background reads the bar's speed. The flow starts from the frame's
+      global shift (windowed cross-correlation), which is what moving bars
+      and gratings need: along a one-dimensional pattern DIS cannot move
+      (see ``_weighted_flow``). A frame repeated by upsampling keeps the
+      previous value; the first frame of a clip copies the second one's.
     - ``sf_low``, ``sf_mid``, ``sf_high``: share of the (Hann-windowed, mean
       removed) spectral power in 1-4, 4-12 and 12-32 cycles per image.
     - ``edge_density``: fraction of Canny edge pixels.
@@ -84,8 +96,9 @@ class LowLevelEncoder:
         """JSON-able description (part of the cache key)."""
         return {
             "encoder": self.name,
-            "version": 2,
-            "flow": "DIS-ultrafast",
+            "version": 3,
+            "flow": "DIS-ultrafast, started at the windowed cross-correlation shift",
+            "motion_weights": "squared gradient",
             "analysis_size": _SMALL,
             "sf_bands": {k: list(v) for k, v in _SF_BANDS.items()},
             "canny": list(_CANNY),
@@ -93,7 +106,8 @@ class LowLevelEncoder:
 
     def reset(self):
         """Forget the previous frame (call between videos)."""
-        self._prev = None  # (native index, small grey frame, motion vector)
+        # (native index, small grey frame, motion vector, its _motion_inputs)
+        self._prev = None
 
     def encode(self, frames, native_idx, native_fps) -> np.ndarray:
         """Encode a batch of RGB uint8 frames -> (n_frames, n_features) float32."""
@@ -147,25 +161,77 @@ class LowLevelEncoder:
         out[:, 12] = [np.count_nonzero(cv2.Canny(f, *_CANNY)) / f.size for f in grey]
         return out
 
+    def _motion_inputs(self, img):
+        """Return the frame windowed for correlation and its gradient weights."""
+        g = img.astype(np.float32)
+        gx = cv2.Sobel(g, cv2.CV_32F, 1, 0)
+        gy = cv2.Sobel(g, cv2.CV_32F, 0, 1)
+        # the blur rounds the correlation peak of sharp edges, so that the
+        # three-point vertex below is close to the sub-pixel shift
+        g = cv2.GaussianBlur(g, (0, 0), 1.0)
+        g -= g.mean()
+        return g * self._window, gx * gx + gy * gy
+
+    def _global_shift(self, prev_win, win):
+        """Return the shift (dx, dy) that best aligns two windowed frames.
+
+        Cross-correlation rather than cv2.phaseCorrelate: phase correlation
+        whitens the spectrum, which leaves a sine grating (a few frequency
+        bins among thousands of leakage bins) at noise level. Both frames are
+        windowed, so of a grating's equally good shifts (one per period) the
+        smallest wins.
+        """
+        m = _MAX_SHIFT
+        padded = cv2.copyMakeBorder(win, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
+        corr = cv2.matchTemplate(padded, prev_win, cv2.TM_CCORR)
+        _, peak, _, (j, i) = cv2.minMaxLoc(corr)
+        # a flat frame, or frames no shift explains (noise, a cut, motions
+        # that differ across the frame): a random shift would seed the flow
+        if peak <= _MIN_SHIFT_CORR * np.sqrt(
+            float((prev_win * prev_win).sum()) * float((win * win).sum())
+        ):
+            return 0.0, 0.0
+        return j - m + _vertex(corr[i, j - 1 : j + 2]), i - m + _vertex(
+            corr[i - 1 : i + 2, j]
+        )
+
     def _motion(self, small_grey, native_idx, native_fps):
         res = np.empty((len(small_grey), 3), np.float32)
         for k, (img, idx) in enumerate(zip(small_grey, native_idx, strict=True)):
+            if self._prev is not None and idx == self._prev[0]:
+                res[k] = self._prev[2]  # a frame repeated by upsampling
+                continue
+            inputs = self._motion_inputs(img)
             if self._prev is None:
                 vec = np.full(3, np.nan, np.float32)  # filled in finalize()
-            elif idx == self._prev[0]:
-                vec = self._prev[2]
             else:
-                flow = self._flow.calc(self._prev[1], img, None)
+                prev_idx, prev_img, _, (prev_win, weights) = self._prev
+                vec = self._weighted_flow(prev_img, img, prev_win, inputs[0], weights)
                 # pixels of the small frame per frame step -> frame widths / s
-                scale = native_fps / (_SMALL * max(idx - self._prev[0], 1))
-                mag = np.hypot(flow[..., 0], flow[..., 1]).mean()
-                vec = np.array(
-                    [mag, flow[..., 0].mean(), flow[..., 1].mean()], np.float32
-                )
-                vec *= scale
+                vec *= native_fps / (_SMALL * max(idx - prev_idx, 1))
             res[k] = vec
-            self._prev = (idx, img, vec)
+            self._prev = (idx, img, vec, inputs)
         return res
+
+    def _weighted_flow(self, prev_img, img, prev_win, win, weights):
+        """Gradient-weighted mean speed, dx and dy in small-frame pixels."""
+        total = weights.sum()
+        if total <= 0:  # a flat previous frame: no motion can be seen
+            return np.zeros(3, np.float32)
+        # DIS's patch search steps by the inverse of the patch's structure
+        # tensor; along a bar or a grating that tensor is singular, OpenCV
+        # clamps its determinant and the step is exactly 0 (whatever the
+        # preset, patch size or frame size): the flow stays where it started.
+        # Starting at the global shift, each patch keeps it where it matches
+        # better than the pyramid's own guess, and textures refine as before.
+        init = np.empty((_SMALL, _SMALL, 2), np.float32)
+        init[:] = self._global_shift(prev_win, win)
+        flow = self._flow.calc(prev_img, img, init)
+        mag = np.hypot(flow[..., 0], flow[..., 1])
+        sums = [(mag * weights).sum()] + [
+            (flow[..., c] * weights).sum() for c in (0, 1)
+        ]
+        return np.array(sums, np.float32) / np.float32(total)
 
     def finalize(self, feats: np.ndarray) -> np.ndarray:
         """Fill the leading motion values (no previous frame yet) backwards."""
@@ -175,3 +241,12 @@ class LowLevelEncoder:
         motion[:first] = motion[first] if valid.size else 0.0
         feats[:, _MOTION] = motion
         return feats
+
+
+def _vertex(three):
+    """Offset of the vertex of the parabola through three samples (0 at edges)."""
+    if len(three) < 3:
+        return 0.0
+    left, mid, right = (float(v) for v in three)
+    curvature = left - 2.0 * mid + right
+    return 0.5 * (left - right) / curvature if curvature < 0 else 0.0
