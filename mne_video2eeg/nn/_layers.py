@@ -78,10 +78,11 @@ class Mlp(nn.Sequential):
 class flush_denormal:  # noqa: N801 (used like a function)
     """Context manager: flush denormal floats to zero on CPU while inside.
 
-    Measured here: once training drives some activations (softmax tails,
-    sigmoid gates) into the denormal range, a tiny model's step slowed from
-    30 ms to 0.3-3.6 s.  torch offers no getter for the flag, so on exit it
-    is reset to torch's default (off).
+    Training drives some activations (softmax tails, sigmoid gates) into the
+    denormal range, where CPU arithmetic takes a slow path and a small
+    model's training step becomes many times slower (benchmarks/NOTES.md,
+    section 12).  torch offers no getter for the flag, so on exit it is reset
+    to torch's default (off).
     """
 
     def __enter__(self):

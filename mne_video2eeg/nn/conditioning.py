@@ -305,9 +305,9 @@ class ConditionEncoder(nn.Module):
             "vec": vec,
             "tokens": tokens,
             "mean": mean,
-            # the denoiser's copy is detached: the diffusion loss must not pull
-            # the expected-EEG map away from the EEG (it did: trf_mse rose
-            # from 1.0 to 2.6 on real c-VEP data, benchmarks/NOTES.md)
+            # the denoiser's copy is detached: with gradient through it, the
+            # diffusion loss pulls the expected-EEG map away from the EEG
+            # (benchmarks/NOTES.md, section 10)
             "trf": mean.detach() * keep[..., None],
             "video_tokens": vtok,
             "video_mask": vmask,

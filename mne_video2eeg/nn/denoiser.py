@@ -51,9 +51,10 @@ class _Block(nn.Module):
         self.cross = CrossModalAttention(width, n_heads) if cross else None
         self.mlp = Mlp(width, mlp_ratio * width)
 
-    def forward(self, x, c, ctx, generator):
+    def forward(self, x, emb, ctx, generator):
+        # emb (B, D): timestep + condition embedding; x (B, N, C, D) tokens
         s1, b1, g1, s2, b2, g2, s3, b3, g3 = (
-            m[:, None, None] for m in self.ada(c).chunk(9, -1)
+            m[:, None, None] for m in self.ada(emb).chunk(9, -1)
         )
         y, aux = self.spgn(modulate(self.norm(x), b1, s1), generator)
         x = x + g1 * y
@@ -302,16 +303,16 @@ class VideoEEGDenoiser(nn.Module):
         b = x_t.shape[0]
         timesteps = torch.as_tensor(timesteps, device=x_t.device).reshape(-1)
         timesteps = timesteps.expand(b)
-        c = self.time_embed(self.time_proj(timesteps).to(x_t.dtype)) + ctx["vec"]
-        c = torch.nn.functional.silu(c)
+        emb = self.time_embed(self.time_proj(timesteps).to(x_t.dtype)) + ctx["vec"]
+        emb = torch.nn.functional.silu(emb)
 
         patches = torch.cat([self._patchify(x_t), self._patchify(ctx["trf"])], -1)
         x = self.patch_in(patches) + self.elec_embed + ctx["tokens"][:, :, None]
         auxes = []
         for blk in self.blocks:
-            x, aux = blk(x, c, ctx, generator)
+            x, aux = blk(x, emb, ctx, generator)
             auxes.append(aux)
-        shift, scale = (m[:, None, None] for m in self.ada_out(c).chunk(2, -1))
+        shift, scale = (m[:, None, None] for m in self.ada_out(emb).chunk(2, -1))
         out = self.patch_out(modulate(self.norm_out(x), shift, scale))
         out = out.transpose(1, 2).reshape(b, self.n_channels, -1)[..., : self.n_times]
         aux = {

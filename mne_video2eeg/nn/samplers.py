@@ -13,15 +13,13 @@ diffusion here runs on whitened EEG (see :mod:`..spectra`), which
 is close to white, unit-variance noise.  For such data ``v_hat`` is close to
 0 and the exact flow is close to the identity.  DDIM and DPM-Solver++
 extrapolate the x0 (or epsilon) prediction; for white data each of their
-steps shrinks x by ``cos(dtheta)``, so a few large steps lose power. Measured
-on the demo protocol: 6 steps of DPM-Solver++ keep 53-69 % of the real band
-power against 65-85 % for 100 DDIM steps. Integrating ``v`` directly is
-exact when ``v_hat`` is constant. A linear multistep method (Adams
-predictor-corrector of ``solver_order``, one network call per step) then
-needs only ``v_hat``'s variation along the path to be smooth. Six steps of
-order 3 came within 0.007 of 100 DDIM steps in evoked correlation and band
-power on the quality benchmark's data, where 10 steps of DPM-Solver++ fell
-0.065 short (``benchmarks/NOTES.md`` section 9).
+steps shrinks x by ``cos(dtheta)``, so a few large steps lose power.
+Integrating ``v`` directly is exact when ``v_hat`` is constant. A linear
+multistep method (Adams predictor-corrector of ``solver_order``, one network
+call per step) then needs only ``v_hat``'s variation along the path to be
+smooth. How close a few steps of it come to 100 DDIM steps in evoked
+correlation and band power, against DPM-Solver++, is measured in
+``benchmarks/NOTES.md`` (sections 9 and 9b).
 """
 
 from __future__ import annotations
@@ -82,9 +80,9 @@ class TrigFlowMultistepScheduler(SchedulerMixin, ConfigMixin):
         schedule): use DPM-Solver++ for them.
     solver_order : int
         Order of the Adams steps (1 = Euler in angle). With the corrector,
-        order 3 came within 0.007 of 100 DDIM steps at 6 steps on the
-        quality benchmark's data, order 2 within 0.019; without it, order 3
-        overshoots at so few steps and order 2 is the better one.
+        order 3 comes closer to 100 DDIM steps at a few steps than order 2;
+        without it, order 3 overshoots at so few steps and order 2 is the
+        better one (``benchmarks/NOTES.md``, sections 9 and 9b).
     corrector : bool
         Correct each step with the v at its end point (see above).
     timestep_spacing : "trailing" | "linspace" | "leading"

@@ -24,36 +24,24 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..graphs import normalize_adjacency as _normalize_adjacency_np
 from ._layers import grad_reverse
 
-# Measured on this machine (2 cores, torch 2.14, inference, 64 x 16 graphs of
-# 62 nodes, width 64, hops 0..3; ``python benchmarks/core_speed.py
-# --graph-conv``, shared/noisy machine): MultiScaleGraphConv (one Linear + one
-# stacked dense matmul) 9.0 ms with 1 filter, 17.7 ms with 2; torch_geometric
-# DenseGCNConv x3 stacked hops 46.0 ms; DenseGraphConv x3 55.2 ms; ChebConv
-# (K=4) on the equivalent batched sparse edge_index 5,867 ms.  The graph is
-# fixed and tiny (62 nodes, dense after normalisation), so the dense matmul
-# path is used and PyG stays out of the hot loop.
+# The graphs are fixed and tiny (62 nodes, dense after normalisation), so each
+# graph convolution is one dense matmul with precomputed hop powers:
+# torch_geometric's dense and sparse (edge_index) graph convolutions are slower
+# at these sizes and stay out of the sampling loop (benchmarks/NOTES.md,
+# section 12).
 
 
 def normalize_adjacency(adj, *, add_self_loops: bool = True) -> torch.Tensor:
     """Symmetric normalisation ``D^-1/2 (A + I) D^-1/2`` of a dense adjacency.
 
-    Uses :func:`mne_video2eeg.graphs.normalize_adjacency` when that module is
-    available so that the whole package normalises in one place.
+    A float32 tensor of :func:`mne_video2eeg.graphs.normalize_adjacency`, so
+    that the whole package normalises in one place.
     """
-    try:
-        from ..graphs import normalize_adjacency as _np_norm
-    except ImportError:  # graphs.py not there yet: same formula, locally
-        _np_norm = None
     adj = np.asarray(adj, dtype=np.float64)
-    if _np_norm is not None:
-        out = np.asarray(_np_norm(adj, add_self_loops=add_self_loops))
-    else:
-        a = adj + np.eye(len(adj)) if add_self_loops else adj
-        deg = a.sum(1)
-        inv = np.where(deg > 0, 1.0 / np.sqrt(np.maximum(deg, 1e-12)), 0.0)
-        out = inv[:, None] * a * inv[None, :]
+    out = _normalize_adjacency_np(adj, add_self_loops=add_self_loops)
     return torch.as_tensor(out, dtype=torch.float32)
 
 
@@ -92,7 +80,8 @@ class MultiScaleGraphConv(nn.Module):
     mixes several hop scales at the cost of ``n_filters`` propagations.
     It runs as ONE Linear (width -> n_filters * width) followed by ONE dense
     matmul with the stacked filters laid out ``(C, C * n_filters)``, so no
-    permute or concatenation is needed (those dominated an earlier version).
+    permute or concatenation is needed: at these sizes such memory passes,
+    not the arithmetic, dominate the layer's time.
 
     Parameters
     ----------
@@ -141,8 +130,8 @@ class SpatialGraphAttention(nn.Module):
     queries/keys are low-rank (``key_dim`` per head) and the values are the
     input features themselves (split into heads); the output projection is
     shared with the graph branches (see :class:`SPGNLayer`).  The softmax is
-    written out because ``scaled_dot_product_attention`` with a float mask
-    took ~30 % longer here (mask checks on every call).
+    written out because ``scaled_dot_product_attention`` with a float mask is
+    slower at these sizes (it checks the mask on every call).
     """
 
     def __init__(self, adjs: list, width: int, n_heads: int, key_dim: int = 8):
@@ -212,9 +201,9 @@ class SelfPlayFusion(nn.Module):
         aux = {"gate_mean": g.detach().mean()}
         if self.training:
             # the branch features are detached: the reversed gradient reaches
-            # only the (bounded) gate; reversing it into the unbounded branch
-            # features blew the training loss up (0.2 -> 170 in the
-            # single-pair overfit)
+            # only the (bounded) gate; reversed into the unbounded branch
+            # features it makes the training loss diverge
+            # (benchmarks/NOTES.md, section 12)
             pooled = torch.stack(
                 [(g * h_a.detach()).mean(1), ((1 - g) * h_b.detach()).mean(1)]
             )  # (2, B, C, D)
