@@ -36,7 +36,7 @@ from mne_video2eeg.metrics import (  # noqa: E402
 )
 from mne_video2eeg.metrics._spectral import _band_power  # noqa: E402
 
-DEMO = dict(width=48, depth=2, n_epochs=60, batch_size=16)
+DEMO = dict(module__width=48, module__depth=2, n_epochs=60, batch_size=16)
 
 
 def main():

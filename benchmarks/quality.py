@@ -61,8 +61,8 @@ from mne_video2eeg.protocols import leave_one_subject_out  # noqa: E402
 
 BANDS = ("delta", "theta", "alpha", "beta", "gamma")
 # the demo's CPU configuration (mne_video2eeg.cli.DEMO_PARAMS)
-FULL_PARAMS = dict(width=48, depth=2, batch_size=16)
-QUICK_PARAMS = dict(width=8, depth=1, batch_size=16)
+FULL_PARAMS = dict(module__width=48, module__depth=2, batch_size=16)
+QUICK_PARAMS = dict(module__width=8, module__depth=1, batch_size=16)
 # sampler ablations, (sampler, steps); the estimator's default (trigflow, 6)
 # is the full row; DDIM 100 is the reference of issue 9's "default quality"
 SAMPLERS = [("trigflow", 10), ("dpmsolver", 6), ("dpmsolver", 10)]
@@ -77,7 +77,7 @@ ABLATIONS = {
     "signal graph only": dict(graphs=("signal",)),
     "per-channel whitening (previous default)": dict(whiten="spectral"),
     "no spectral whitening": dict(whiten=False),
-    "patch 50 (half the time tokens: 2x faster)": dict(patch_size=50),
+    "patch 50 (half the time tokens: 2x faster)": dict(module__patch_size=50),
 }
 METRICS = [
     "mse",

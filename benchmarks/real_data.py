@@ -111,7 +111,7 @@ QUICK = {
     "cvep": dict(n_epochs=1, n_samples=4, subjects=("01",)),
     "ssvep": dict(n_epochs=1, n_samples=8),
 }
-QUICK_NET = dict(width=8, depth=1)
+QUICK_NET = dict(module__width=8, module__depth=1)
 # --quick keeps 16 SSVEP channels (the occipital ones and a 10-20 spread), so
 # that the smoke test stays well under a minute (64 channels: ~12 s of
 # covariance and spectral statistics per row)

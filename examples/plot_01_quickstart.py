@@ -56,8 +56,8 @@ print(dict(feats.sizes))
 # emotion events.
 
 gen = Video2EEGGenerator(
-    width=16,
-    depth=1,
+    module__width=16,
+    module__depth=1,
     n_epochs=3,
     batch_size=8,
     device="cpu",

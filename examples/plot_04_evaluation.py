@@ -66,8 +66,8 @@ print(f"{len(train)} training clips, {len(test)} held-out clips")
 
 models = {
     "generator": Video2EEGGenerator(
-        width=16,
-        depth=1,
+        module__width=16,
+        module__depth=1,
         n_epochs=3,
         batch_size=8,
         device="cpu",

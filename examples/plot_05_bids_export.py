@@ -39,7 +39,12 @@ mne.set_log_level("error")
 videos, epochs = simulate_video_eeg(n_subjects=1, n_clips=6, random_state=0)
 feats = extract_video_features(videos)
 gen = Video2EEGGenerator(
-    width=16, depth=1, n_epochs=2, n_inference_steps=5, device="cpu", random_state=0
+    module__width=16,
+    module__depth=1,
+    n_epochs=2,
+    n_inference_steps=5,
+    device="cpu",
+    random_state=0,
 )
 gen.fit(feats, epochs)
 synth = gen.generate(feats, subject="01", n_samples=2, random_state=0)

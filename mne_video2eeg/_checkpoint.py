@@ -12,33 +12,15 @@ import json
 import warnings
 from pathlib import Path
 
-import mne
 import numpy as np
 import torch
 from mne.utils import logger
-from sklearn.utils.validation import check_is_fitted
 
 from ._version import __version__
 from .utils._checks import _check_positive, _validate_type
 from .utils._fileio import atomic_path
 
 _FORMAT = "mne-video2eeg-generator"
-
-
-def _montage_tensors(info) -> dict | None:
-    """Channel and fiducial positions (head frame) as tensors, for checkpoints."""
-    montage = info.get_montage()
-    if montage is None:
-        return None
-    pos = montage.get_positions()
-    if any(pos[k] is None for k in ("nasion", "lpa", "rpa")):
-        return None
-    return {
-        "ch_pos": torch.tensor(np.array([pos["ch_pos"][c] for c in info.ch_names])),
-        **{
-            k: torch.tensor(np.asarray(pos[k], float)) for k in ("nasion", "lpa", "rpa")
-        },
-    }
 
 
 class TrainingCheckpoint:
@@ -101,47 +83,71 @@ class TrainingCheckpoint:
         return False
 
 
-def save_generator(gen, fname, *, overwrite: bool = False) -> Path:
-    """Write ``gen`` to ``fname`` atomically (see :meth:`Video2EEGGenerator.save`)."""
-    check_is_fitted(gen, "module_")
+def _encode(value):
+    """Arrays -> tensors, everything else -> plain JSON values (no numpy)."""
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(value))
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict) and any(
+        isinstance(v, np.ndarray | torch.Tensor | dict) for v in value.values()
+    ):
+        return {str(k): _encode(v) for k, v in value.items()}
+    return {"json": json.dumps(value, default=_json_default)}
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _decode(value, *, keep_tensors: bool = False):
+    if isinstance(value, torch.Tensor):
+        return value if keep_tensors else value.numpy()
+    if isinstance(value, dict) and set(value) == {"json"}:
+        return json.loads(value["json"])
+    return {k: _decode(v, keep_tensors=keep_tensors) for k, v in value.items()}
+
+
+def write_generator_file(fname, *, params: dict, state: dict, overwrite: bool) -> Path:
+    """Write a generator's parameters and fitted state to ``fname`` atomically.
+
+    Parameters
+    ----------
+    fname : path-like
+        The file to write.
+    params : dict
+        The estimator's parameters (JSON-able).
+    state : dict
+        Its fitted state: plain values, numpy arrays (also nested in dicts)
+        and ``state_dict`` (tensors).
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    fname : pathlib.Path
+        The written file.
+    """
     _validate_type(fname, "path-like", "fname")
     fname = Path(fname).expanduser()
     if fname.exists() and not overwrite:
         raise FileExistsError(f"{fname} exists; pass overwrite=True to replace it.")
-    info = gen.info_
-    fitted = {
-        "ch_names": list(info.ch_names),
-        "sfreq": float(info["sfreq"]),
-        "montage": _montage_tensors(info),
-        "n_times": int(gen.n_times_),
-        "feature_names": list(gen.feature_names_),
-        "feature_attrs": json.dumps(gen.feature_attrs_, default=str),
-        "feature_times": torch.from_numpy(np.asarray(gen.feature_times_)),
-        "feature_mean": torch.from_numpy(gen.feature_scale_["mean"]),
-        "feature_std": torch.from_numpy(gen.feature_scale_["std"]),
-        "scale_mean": torch.from_numpy(gen.scale_["mean"]),
-        "scale_std": torch.from_numpy(gen.scale_["std"]),
-        "subjects": list(gen.subjects_),
-        "emotions": list(gen.emotions_),
-        "video_emotions": dict(gen.video_emotions_),
-        "graphs": {k: torch.from_numpy(v) for k, v in gen.graphs_.items()},
-        "history": json.dumps(gen.history_, default=float),
-    }
     payload = {
         "format": _FORMAT,
         "version": __version__,
-        "params": json.dumps(gen.get_params(deep=False), default=str),
-        "module_config": json.dumps(gen.module_config_),
-        "fitted": fitted,
-        "state_dict": {k: v.cpu() for k, v in gen.module_.state_dict().items()},
+        "params": json.dumps(params, default=_json_default),
+        "fitted": {k: _encode(v) for k, v in state.items() if k != "state_dict"},
+        "state_dict": _encode(state["state_dict"]),
     }
     with atomic_path(fname) as tmp:
         torch.save(payload, tmp)
     return fname
 
 
-def read_generator_file(fname) -> tuple[Path, dict]:
-    """Load and check a generator file; return its path and payload.
+def read_generator_file(fname) -> tuple[Path, dict, dict]:
+    """Load and check a generator file; return its path, params and state.
 
     Loads with ``torch.load(weights_only=True)`` (tensors and plain containers
     only) and refuses foreign files and files of another package version.
@@ -172,70 +178,7 @@ def read_generator_file(fname) -> tuple[Path, dict]:
             f"{__version__}; refit the generator, or install version "
             f"{payload.get('version')} to read it."
         )
-    return fname, payload
-
-
-def generator_params(payload: dict) -> dict:
-    """Return the estimator parameters stored in a generator file's payload."""
     params = json.loads(payload["params"])
-    params["graphs"] = tuple(params["graphs"])
-    return params
-
-
-def restore_fitted(gen, fname, payload: dict, device):
-    """Set the fitted attributes and weights of ``gen`` from ``payload``.
-
-    ``gen`` is a :class:`~mne_video2eeg.Video2EEGGenerator` made from
-    :func:`generator_params`; ``device`` a resolved :class:`torch.device`.
-    """
-    fitted = payload["fitted"]
-    info = mne.create_info(fitted["ch_names"], fitted["sfreq"], ch_types="eeg")
-    montage = fitted.get("montage")
-    if montage is not None:
-        info.set_montage(
-            mne.channels.make_dig_montage(
-                ch_pos=dict(
-                    zip(fitted["ch_names"], montage["ch_pos"].numpy(), strict=True)
-                ),
-                **{k: montage[k].numpy() for k in ("nasion", "lpa", "rpa")},
-                coord_frame="head",
-            )
-        )
-    gen.info_ = info
-    gen.n_times_ = int(fitted["n_times"])
-    gen.feature_names_ = list(fitted["feature_names"])
-    gen.n_features_in_ = len(gen.feature_names_)
-    gen.feature_attrs_ = json.loads(fitted["feature_attrs"])
-    gen.feature_times_ = fitted["feature_times"].numpy()
-    gen.feature_scale_ = {
-        "mean": fitted["feature_mean"].numpy(),
-        "std": fitted["feature_std"].numpy(),
-    }
-    gen.scale_ = {
-        "mean": fitted["scale_mean"].numpy(),
-        "std": fitted["scale_std"].numpy(),
-    }
-    gen.subjects_ = list(fitted["subjects"])
-    gen.emotions_ = list(fitted["emotions"])
-    gen.video_emotions_ = dict(fitted["video_emotions"])
-    gen.graphs_ = {k: v.numpy() for k, v in fitted["graphs"].items()}
-    gen.history_ = json.loads(fitted["history"])
-    gen.module_config_ = json.loads(payload["module_config"])
-    gen.device_ = device
-    module = gen._make_module(gen.module_config_, gen.graphs_)
-    try:
-        module.load_state_dict(payload["state_dict"])
-    except RuntimeError as err:
-        raise ValueError(
-            f"The weights in {fname} do not fit the model its configuration "
-            f"describes (tampered or mismatched file): {str(err)[:300]}"
-        ) from None
-    if module.whiten:
-        from .spectra import CrossSpectralModel
-
-        gen.spectral_model_ = CrossSpectralModel.from_colouring(
-            module.colouring.numpy(), n_times=gen.n_times_
-        )
-    gen.module_ = module.to(gen.device_).eval()
-    gen._sample_rng = np.random.default_rng(gen.random_state)
-    return gen
+    state = {k: _decode(v) for k, v in payload["fitted"].items()}
+    state["state_dict"] = _decode(payload["state_dict"], keep_tensors=True)
+    return fname, params, state

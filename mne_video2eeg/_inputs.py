@@ -124,6 +124,20 @@ def feature_stats(X: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:
     return mean, std
 
 
+def fit_features(X: xr.DataArray, rows) -> tuple[dict, dict, VideoTokens]:
+    """Return what a fit keeps of its features: attrs, scale and the tokens.
+
+    The scale (per-feature mean and s.d.) comes from the videos of ``rows``
+    (those the EEG names), the tokens cover every video of ``X``.
+    """
+    attrs = {
+        k: (v if isinstance(v, str | int | float) else str(v))
+        for k, v in X.attrs.items()
+    }
+    mean, std = feature_stats(X.isel(video=np.unique(rows)))
+    return attrs, {"mean": mean, "std": std}, standardise_features(X, mean, std)
+
+
 #: Event codes of the emotion labels in every generated Epochs.
 EMOTION_EVENT_ID = {"negative": 1, "neutral": 2, "positive": 3}
 #: Subject label of population generations (``subject=None``).

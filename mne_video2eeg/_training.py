@@ -347,3 +347,16 @@ def _callback(callback, epoch, row, state_fn, rank) -> bool:
             torch.distributed.broadcast_object_list(flag, src=0)
             stop = bool(flag[0])
     return stop
+
+
+def log_fit_summary(history: list[dict], seconds: float) -> None:
+    """Log one line: how long the fit took and the last epoch's losses."""
+    last = history[-1] if history else {}
+    losses = ", ".join(
+        f"{k}={v:.3g}" for k, v in last.items() if k not in ("epoch", "lr")
+    )
+    logger.info(
+        f"Fitted {len(history)} epoch(s) in {seconds:.1f} s"
+        + (f"; last epoch {losses}" if losses else "")
+        + " (per-epoch losses in history_)"
+    )

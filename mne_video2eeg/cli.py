@@ -9,7 +9,7 @@ from pathlib import Path
 
 # Fast CPU configuration for the demo: small enough to fit in minutes on two
 # cores, large enough to learn the simulated video-locked responses.
-DEMO_PARAMS = dict(width=48, depth=2, n_epochs=60, batch_size=16)
+DEMO_PARAMS = dict(module__width=48, module__depth=2, n_epochs=60, batch_size=16)
 
 
 def _add_common(parser):

@@ -99,6 +99,24 @@ def fit_amplitude_spectra(
     return np.concatenate([amp, pop]).astype(np.float32)
 
 
+def video_locked_residual(x0: np.ndarray, videos: np.ndarray) -> np.ndarray:
+    """Clips minus the mean of their video's clips (the video-locked part).
+
+    The Gaussian part models what is left after the video-locked mean.  With
+    ``n`` clips of a video the deviations from their average have
+    ``(n - 1) / n`` of the residual's variance: they are scaled back by
+    ``sqrt(n / (n - 1))``.  A video seen once keeps its clip as it is (its
+    video-locked part then counts as background).
+    """
+    out = np.array(x0, dtype=np.float64)
+    for video in np.unique(videos):
+        rows = np.flatnonzero(videos == video)
+        if len(rows) > 1:
+            dev = out[rows] - out[rows].mean(0)
+            out[rows] = dev * np.sqrt(len(rows) / (len(rows) - 1))
+    return out
+
+
 def _group_power(data, groups, n_groups):
     """Mean ``|rfft|^2 / n_times`` per group: (n_groups, n_channels, n_freqs)."""
     n_times = data.shape[-1]

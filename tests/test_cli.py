@@ -94,8 +94,8 @@ def test_console_script_installed():
 
 def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
     # a tiny configuration: the real default is exercised by the README command
-    monkeypatch.setitem(cli.DEMO_PARAMS, "width", 16)
-    monkeypatch.setitem(cli.DEMO_PARAMS, "depth", 1)
+    monkeypatch.setitem(cli.DEMO_PARAMS, "module__width", 16)
+    monkeypatch.setitem(cli.DEMO_PARAMS, "module__depth", 1)
     rc = cli.main(
         [
             "demo",

@@ -20,9 +20,9 @@ from mne_video2eeg.metrics import evoked_correlation
 CHANNELS = ["FZ", "CZ", "PZ", "C3", "C4", "P3", "P4", "POZ", "O1", "OZ", "O2", "CB1"]
 SFREQ, N_TIMES = 100.0, 100
 TINY = dict(
-    width=16,
-    depth=1,
-    patch_size=10,
+    module__width=16,
+    module__depth=1,
+    module__patch_size=10,
     n_epochs=3,
     batch_size=8,
     n_inference_steps=5,
@@ -72,11 +72,16 @@ def tiny():
 def test_sklearn_api():
     gen = Video2EEGGenerator(**TINY)
     params = gen.get_params()
-    assert params["width"] == 16 and params["n_train_timesteps"] == 1000
+    assert params["module__width"] == 16 and params["n_epochs"] == 3
     twin = clone(gen)
     assert twin.get_params() == params
-    twin.set_params(width=8)
-    assert twin.width == 8 and gen.width == 16
+    twin.set_params(module__width=8, module__lag_s=0.2)
+    assert twin.module__width == 8 and gen.module__width == 16
+    assert clone(twin).get_params()["module__lag_s"] == 0.2
+    with pytest.raises(
+        TypeError, match=r"unexpected keyword argument\(s\) \['widht'\]"
+    ):
+        Video2EEGGenerator(widht=8)
     with pytest.raises(NotFittedError):
         gen.generate(_features(2, np.random.default_rng(0)))
 
@@ -134,7 +139,7 @@ def test_save_read_round_trip(tiny, tmp_path):
     with pytest.raises(FileExistsError, match="overwrite"):
         gen.save(fname)
     back = read_generator(fname, device="cpu")
-    assert back.get_params()["width"] == gen.width
+    assert back.get_params()["module__width"] == gen.module__width
     assert back.subjects_ == gen.subjects_
     a = gen.generate(feats.isel(video=[1]), subject="02", random_state=5)
     b = back.generate(feats.isel(video=[1]), subject="02", random_state=5)
@@ -202,7 +207,13 @@ def test_bad_inputs(tiny):
     with pytest.raises(ValueError, match="graphs"):
         clone(fresh).set_params(graphs=("brain",)).fit(feats, epochs)
     with pytest.raises(ValueError, match="prediction_type='epsilon'.*'dpmsolver'"):
-        clone(fresh).set_params(prediction_type="epsilon").fit(feats, epochs)
+        clone(fresh).set_params(module__prediction_type="epsilon").fit(feats, epochs)
+    with pytest.raises(ValueError, match="Unknown network setting module__wdth"):
+        clone(fresh).set_params(module__wdth=3).fit(feats, epochs)
+    with pytest.raises(ValueError, match="estimator's own parameter 'graph_da'"):
+        clone(fresh).set_params(module__graph_da=False).fit(feats, epochs)
+    with pytest.raises(ValueError, match="width must be a positive int"):
+        clone(fresh).set_params(module__width=0).fit(feats, epochs)
     with pytest.raises(ValueError, match="sampler.*trigflow"):
         clone(fresh).set_params(sampler="euler").fit(feats, epochs)
     nopos = mne.EpochsArray(
@@ -266,7 +277,7 @@ def test_interrupted_fit_resumes_to_the_same_result(tiny, tmp_path, monkeypatch)
         torch.testing.assert_close(a, b, msg=name)
     # a checkpoint of another fit is refused, not continued
     with pytest.raises(ValueError, match="another fit"):
-        Video2EEGGenerator(**{**params, "width": 8}, checkpoint_dir=ckpt).fit(
+        Video2EEGGenerator(**{**params, "module__width": 8}, checkpoint_dir=ckpt).fit(
             feats, epochs
         )
 
@@ -385,3 +396,60 @@ def test_constructor_verbose_is_the_default(tiny, tmp_path):
     fname = gen.save(tmp_path / "gen.pt")
     assert read_generator(fname, verbose="error").verbose == "error"
     assert read_generator(fname).verbose is True
+
+
+# --- one owner of configuration and fitted state
+def test_every_network_setting_is_routed_and_saved(tiny, tmp_path):
+    from mne_video2eeg.nn.config import network_settings
+
+    feats, epochs, _ = tiny
+    changed = {
+        "n_heads": 2,
+        "n_hops": 2,
+        "n_filters": 2,
+        "da_noise_std": 0.05,
+        "da_node_drop": 0.2,
+        "cross_attention": False,
+        "lag_path": True,
+        "lag_s": 0.3,
+        "lag_width": 8,
+        "ref_encoder": False,
+        "mlp_ratio": 3,
+        "prediction_type": "v_prediction",
+        "cond_drop_prob": 0.2,
+        "width": 12,
+        "depth": 1,
+        "patch_size": 20,
+        "num_train_timesteps": 500,
+        "adv_weight": 0.2,
+        "trf_weight": 0.5,
+        "residual": True,
+    }
+    settings = network_settings()
+    assert set(changed) == set(settings["denoiser"]) | set(settings["diffusion"])
+    params = dict(TINY, n_epochs=1, **{f"module__{k}": v for k, v in changed.items()})
+    gen = Video2EEGGenerator(**params).fit(feats, epochs)
+    config = {**gen.module_config_["denoiser"], **gen.module_config_["diffusion"]}
+    assert {k: config[k] for k in changed} == changed
+    den = gen.module_.denoiser
+    assert den.patch_size == 20 and gen.module_.adv_weight == 0.2
+    back = read_generator(gen.save(tmp_path / "g.pt"), device="cpu")
+    assert back.module_config_ == gen.module_config_
+    assert back.get_params() == gen.get_params()
+    a = gen.generate(feats.isel(video=[0]), random_state=0).get_data()
+    b = back.generate(feats.isel(video=[0]), random_state=0).get_data()
+    np.testing.assert_array_equal(a, b)
+
+
+def test_former_parameters_warn_and_route(tiny):
+    feats, epochs, _ = tiny
+    old = {k: v for k, v in TINY.items() if not k.startswith("module__")}
+    gen = Video2EEGGenerator(**dict(old, n_epochs=1), width=12, n_train_timesteps=400)
+    assert clone(gen).get_params()["width"] == 12
+    with pytest.warns(FutureWarning) as record:
+        gen.fit(feats, epochs)
+    said = sorted(str(w.message) for w in record)
+    assert "pass module__num_train_timesteps=400" in said[0]
+    assert "width= is deprecated" in said[1] and "module__width=12" in said[1]
+    assert gen.module_config_["denoiser"]["width"] == 12
+    assert gen.module_config_["diffusion"]["num_train_timesteps"] == 400

@@ -45,9 +45,9 @@ def fitted():
     data = rng.standard_normal((4, len(CHANNELS), N_TIMES)) * 5e-6
     epochs = mne.EpochsArray(data, info, events, metadata=md, verbose=False)
     gen = Video2EEGGenerator(
-        width=8,
-        depth=1,
-        patch_size=20,
+        module__width=8,
+        module__depth=1,
+        module__patch_size=20,
         n_epochs=1,
         batch_size=4,
         n_inference_steps=2,
@@ -120,7 +120,8 @@ def test_cuda_fit_generate_end_to_end(fitted, tmp_path):
     data = rng.standard_normal((4, len(CHANNELS), N_TIMES)) * 5e-6
     epochs = mne.EpochsArray(data, info, events, metadata=md, verbose=False)
     gen = Video2EEGGenerator(
-        width=8, depth=1, patch_size=20, n_epochs=2, batch_size=4,
+        module__width=8, module__depth=1, module__patch_size=20, n_epochs=2,
+        batch_size=4,
         n_inference_steps=2, sfreq=SFREQ, device="cuda", random_state=0,
     ).fit(feats, epochs)  # fmt: skip
     assert next(gen.module_.parameters()).is_cuda

@@ -128,7 +128,12 @@ def test_loso_with_generator(planted):
 
     X, epochs, clean, videos = planted
     gen = Video2EEGGenerator(
-        width=8, depth=1, n_epochs=1, n_inference_steps=2, device="cpu", random_state=0
+        module__width=8,
+        module__depth=1,
+        n_epochs=1,
+        n_inference_steps=2,
+        device="cpu",
+        random_state=0,
     )
     scores = leave_one_subject_out(
         gen,

@@ -181,7 +181,12 @@ def test_own_recording_8ch_240hz_with_drifts(videos, caplog):
     assert _line_fraction(ep.get_data()) < 0.3  # the drifts are gone
     feats = extract_video_features(clips, fps=25, size=16)
     gen = Video2EEGGenerator(
-        width=8, depth=1, patch_size=24, n_epochs=1, sfreq=240.0, random_state=0
+        module__width=8,
+        module__depth=1,
+        module__patch_size=24,
+        n_epochs=1,
+        sfreq=240.0,
+        random_state=0,
     )
     caplog.clear()
     gen.fit(feats, ep, verbose="info")

@@ -24,9 +24,9 @@ from mne_video2eeg.metrics import (
 CHANNELS = ["FZ", "CZ", "PZ", "C3", "C4", "O1", "OZ", "O2"]
 SFREQ, N_TIMES = 100.0, 100
 TINY = dict(
-    width=8,
-    depth=1,
-    patch_size=10,
+    module__width=8,
+    module__depth=1,
+    module__patch_size=10,
     n_epochs=1,
     batch_size=4,
     n_inference_steps=2,
@@ -75,7 +75,7 @@ def test_extreme_sizes():
     with pytest.raises(ValueError, match="no video"):
         gen.generate(feats.isel(video=[]))
     long_feats, long_epochs = _pair(2, n_times=2000)  # 20-s clips
-    gen = Video2EEGGenerator(**{**TINY, "patch_size": 100}).fit(long_feats, long_epochs)
+    gen = Video2EEGGenerator(**{**TINY, "module__patch_size": 100}).fit(long_feats, long_epochs)
     assert gen.generate(long_feats, subject="01").get_data().shape == (2, 8, 2000)
 
 

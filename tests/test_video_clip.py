@@ -226,7 +226,12 @@ def test_generate_labels_unseen_videos_by_clip(tiny_ckpt, frames, seed_info):
         rng.standard_normal((4, 8, 300)) * 1e-5, info, metadata=md, verbose=False
     )
     gen = Video2EEGGenerator(
-        width=8, depth=1, patch_size=10, n_epochs=1, device="cpu", sfreq=100.0
+        module__width=8,
+        module__depth=1,
+        module__patch_size=10,
+        n_epochs=1,
+        device="cpu",
+        sfreq=100.0,
     ).fit(feats.sel(video=train), eeg)
     out = gen.generate(feats, random_state=0)
     labels = dict(zip(out.metadata["video"], out.metadata["emotion"], strict=True))

@@ -14,6 +14,7 @@ __all__ = [
     "_check_random_state",
     "_check_sfreq",
     "_check_writable_dir",
+    "_seed_from",
     "_validate_type",
 ]
 
@@ -86,3 +87,10 @@ def _check_writable_dir(path, name: str = "path", *, create: bool = True) -> Pat
             f"{name} {path} is not writable ({err}). Pass a folder you can write to."
         ) from None
     return path
+
+
+def _seed_from(random_state) -> int:
+    """Draw an int seed for torch's local generators from a sklearn-style state."""
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**62))
+    return int(np.random.default_rng(random_state).integers(2**62))

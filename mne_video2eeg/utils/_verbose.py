@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import functools
 
-from mne.utils import verbose as _mne_verbose
+from ._docs import verbose as _verbose
 
 
 def verbose_method(method):
     """Wrap ``method`` with ``@verbose``; ``verbose=None`` means ``self.verbose``.
 
+    The docstring is filled from the package's docdict.
+
     The method must take ``verbose`` as a keyword-only argument.
     """
-    decorated = _mne_verbose(method)
+    decorated = _verbose(method)
 
     @functools.wraps(decorated)
     def wrapper(self, *args, **kwargs):

@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pandas as pd
 import xarray as xr
-from mne.utils import fill_doc, logger, verbose
+from mne.utils import fill_doc, logger, verbose, warn
 
 from ..utils._checks import _validate_type
 
-__all__ = ["DEFAULT_EMOTION_PROMPTS", "label_emotions"]
+__all__ = ["DEFAULT_EMOTION_PROMPTS", "label_emotions", "zero_shot_emotions"]
 
 # A few phrasings per label, their text embeddings averaged (the CLIP paper's
 # prompt ensembling), so no single wording decides the label.
@@ -165,3 +165,45 @@ def label_emotions(
     df["emotion"] = [labels[k] for k in prob.argmax(1)]
     logger.info(f"Emotion labels: {df['emotion'].value_counts().to_dict()}")
     return df
+
+
+def zero_shot_emotions(X, ids: list[str]) -> dict[str, str]:
+    """CLIP's zero-shot labels of the videos ``ids`` of CLIP features ``X``.
+
+    The model and weights are the ones recorded in ``X.attrs["config"]``; for
+    other encoders, features of random weights, or weights that are not on
+    this machine, no label is guessed (the latter with a warning).
+
+    Parameters
+    ----------
+    X : xarray.DataArray
+        Features from :func:`~mne_video2eeg.extract_video_features`.
+    ids : list of str
+        The videos to label.
+
+    Returns
+    -------
+    labels : dict of str to str
+        ``{video id: label}``; empty when nothing could be guessed.
+    """
+    try:
+        config = json.loads(X.attrs.get("config", "{}"))
+    except (TypeError, json.JSONDecodeError):
+        return {}
+    if config.get("encoder") != "clip" or config.get("pretrained") is None:
+        return {}
+    try:
+        labels = label_emotions(
+            X.sel(video=ids),
+            model_name=config["model_name"],
+            pretrained=config["pretrained"],
+            verbose=False,
+        )
+    except (OSError, RuntimeError, ValueError) as err:
+        warn(
+            f"CLIP zero-shot emotion labels failed ({err}); unseen videos are "
+            "labelled 'unknown'. Pass emotion= to label them."
+        )
+        return {}
+    logger.info(f"Labelled {len(ids)} unseen video(s) by CLIP zero-shot")
+    return {str(v): str(e) for v, e in labels["emotion"].items()}
