@@ -4,7 +4,8 @@ Prints parameter count, FLOPs per denoiser call (torch.utils.flop_counter),
 achieved GFLOP/s, and seconds per generated sample at 10/25/50/100 steps in
 batches of 64 for each sampler.  ``--graph-conv`` also times the graph
 convolution implementations (this module's dense stacked filters vs
-torch_geometric's DenseGCNConv / DenseGraphConv / ChebConv).
+torch_geometric's DenseGCNConv / DenseGraphConv / ChebConv; needs the ``pyg``
+extra, skipped without it).
 
 Usage::
 
@@ -54,7 +55,14 @@ def _timeit(fn, n_rep=3, warmup=True):
 
 
 def bench_graph_conv(batch, n_tokens=16, n_channels=62, width=64, n_hops=3):
-    from torch_geometric.nn import ChebConv, DenseGCNConv, DenseGraphConv
+    try:
+        from torch_geometric.nn import ChebConv, DenseGCNConv, DenseGraphConv
+    except ImportError:
+        print(
+            "\nGraph convolution: skipped, torch_geometric is not installed "
+            '(pip install -e ".[pyg]")'
+        )
+        return
 
     from mne_video2eeg.nn.spgn import MultiScaleGraphConv, normalize_adjacency
 

@@ -47,7 +47,7 @@ _VOLTS_SANITY = 1e-2
 def _import_braindecode():
     """Import the braindecode pieces we use, hiding their import-time noise."""
     with warnings.catch_warnings():
-        # braindecode/torch_geometric emit deprecation notices at import time
+        # importing braindecode emits deprecation notices
         # (deprecated MNE montage names, torch.jit.script) that users cannot act on
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
