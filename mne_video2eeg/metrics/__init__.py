@@ -24,6 +24,13 @@ Stimulus-following scores (:func:`evoked_split_half`,
 :func:`template_identification`, :func:`ssvep_snr`, beside
 :func:`evoked_correlation`) say whether clips follow their video, computed the
 same way on real clips (the ceiling) and generated ones.
+
+Proper scores (:func:`energy_score`, :func:`dispersion_ratio`) stand beside the
+correlations so that shrinking the samples never looks like progress: the
+energy score of the K samples of a key as an ensemble forecast of each real
+clip (lower is better; its reference is the score of the true process), and
+the samples' within-key variance over the real residual variance per band (1 =
+the right spread, below 1 = under-dispersed).
 """
 
 from ._c2st import c2st, compare_realism, riemann_distance
@@ -31,6 +38,7 @@ from ._distribution import eeg_fid, tstr_score
 from ._evaluate import METRICS, evaluate
 from ._evoked import evoked_correlation, lagged_xcorr
 from ._following import evoked_split_half, ssvep_snr, template_identification
+from ._proper import dispersion_ratio, energy_score
 from ._realism import amplitude, correlation_by_distance, spectral_parameters
 from ._signal import covariance_similarity, mae, mse, pearson_correlation
 from ._spectral import band_similarity, psd_distance
@@ -43,7 +51,9 @@ __all__ = [
     "compare_realism",
     "correlation_by_distance",
     "covariance_similarity",
+    "dispersion_ratio",
     "eeg_fid",
+    "energy_score",
     "evaluate",
     "evoked_correlation",
     "evoked_split_half",

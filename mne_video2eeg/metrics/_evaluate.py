@@ -13,6 +13,7 @@ from ..utils._checks import (
 )
 from ._distribution import eeg_fid, tstr_score
 from ._evoked import evoked_correlation, lagged_xcorr
+from ._proper import _has_ensembles, dispersion_ratio, energy_score
 from ._signal import covariance_similarity, mae, mse, pearson_correlation
 from ._spectral import band_similarity, psd_distance
 
@@ -25,6 +26,8 @@ METRICS = (
     "psd_distance",
     "evoked_correlation",
     "lagged_xcorr",
+    "energy_score",
+    "dispersion_ratio",
     "covariance_similarity",
     "eeg_fid",
     "tstr_score",
@@ -60,8 +63,10 @@ def evaluate(
     ``mae``, ``pearson_correlation``, ``band_similarity`` and
     ``band_topography`` (dim ``band``), ``psd_distance``, ``evoked_correlation``,
     ``evoked_ceiling``, ``evoked_ratio``, ``evoked_mismatched``, ``xcorr_peak``,
-    ``xcorr_lag``, ``xcorr_lag_s``, ``covariance_similarity``, ``eeg_fid``,
-    ``tstr_accuracy``, ``trtr_accuracy``, ``tstr_ratio``.
+    ``xcorr_lag``, ``xcorr_lag_s``, ``energy_score``, ``energy_reference``,
+    ``energy_ratio``, ``dispersion_ratio`` (dim ``band``),
+    ``covariance_similarity``, ``eeg_fid``, ``tstr_accuracy``,
+    ``trtr_accuracy``, ``tstr_ratio``.
 
     Parameters
     ----------
@@ -69,15 +74,19 @@ def evaluate(
         Real and generated EEG (Volts) with ``video`` (``subject``,
         ``emotion``, ``sample``) metadata.
     clean : mne.Epochs | ndarray | None
-        Noise-free truth aligned with ``real`` for the evoked metrics.
+        Noise-free truth aligned with ``real`` for the evoked metrics and the
+        references of ``energy_score`` and ``dispersion_ratio``.
     n_samples : int | None
-        K for the evoked metrics (default: all samples per key).
+        K for the evoked metrics, ``energy_score`` and ``dispersion_ratio``
+        (default: all samples per key).
     metrics : list of str | None
         Subset of ``("mse", "mae", "pearson_correlation", "band_similarity",
-        "psd_distance", "evoked_correlation", "lagged_xcorr",
-        "covariance_similarity", "eeg_fid", "tstr_score")``; None = all.
-        ``eeg_fid`` and ``tstr_score`` need ``emotion`` labels and are skipped
-        (with a log message) when absent.
+        "psd_distance", "evoked_correlation", "lagged_xcorr", "energy_score",
+        "dispersion_ratio", "covariance_similarity", "eeg_fid",
+        "tstr_score")``; None = all. ``eeg_fid`` and ``tstr_score`` need
+        ``emotion`` labels, ``energy_score`` and ``dispersion_ratio`` at least
+        2 generated samples per key; each is skipped (with a log message) when
+        that is absent.
     bands : dict of str -> (float, float)
         Band edges in Hz.
     feature_net : EEGFeatureNet | None
@@ -85,7 +94,8 @@ def evaluate(
     match : "auto" | "video" | "video+subject"
         Matching key (see :mod:`mne_video2eeg.metrics`).
     random_state : int | None
-        Seed for ``eeg_fid`` training and ``tstr_score`` folds.
+        Seed for ``eeg_fid`` training, ``tstr_score`` folds and the reference
+        ensembles of ``energy_score``.
     %(verbose)s
 
     Returns
@@ -128,6 +138,29 @@ def evaluate(
             out["xcorr_peak"] = ds["peak"]
             out["xcorr_lag"] = ds["lag"]
             out["xcorr_lag_s"] = ds["lag_s"]
+        elif m in ("energy_score", "dispersion_ratio"):
+            if not _has_ensembles(real, generated, match, n_samples):
+                logger.info(
+                    f"Skipping {m}: needs Epochs with 'video' metadata and at "
+                    "least 2 generated samples per key"
+                )
+            elif m == "energy_score":
+                ds = energy_score(
+                    real,
+                    generated,
+                    clean=clean,
+                    n_samples=n_samples,
+                    random_state=random_state,
+                    **kw,
+                )
+                out["energy_score"] = ds["value"]
+                out["energy_reference"] = ds["reference"]
+                out["energy_ratio"] = ds["ratio"]
+            else:
+                ds = dispersion_ratio(
+                    real, generated, clean=clean, bands=bands, n_samples=n_samples, **kw
+                )
+                out["dispersion_ratio"] = ds["ratio"]
         elif not labelled:
             logger.info(f"Skipping {m}: needs Epochs with 'emotion' metadata")
         elif m == "eeg_fid":
