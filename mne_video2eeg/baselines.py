@@ -23,6 +23,15 @@ Shared rules (the same as :class:`~mne_video2eeg.Video2EEGGenerator`):
   residuals' spatio-spectral covariance. ``"gaussian"`` draws white noise with
   the residuals' spatial covariance. ``None`` returns the deterministic
   prediction for every sample.
+- Randomness (``random_state=``): it seeds the residual subsampling in ``fit``
+  and a stream of sampling seeds started at ``fit`` time;
+  ``generate(random_state=None)`` draws the next seed from that stream, so a
+  script is reproducible and successive calls differ, and
+  ``generate(random_state=seed)`` repeats a draw.
+- EEG input: the EEG channels of ``y`` go through
+  :func:`~mne_video2eeg.preprocessing.prepare_epochs` (finite values, units,
+  drifts; electrode positions are not needed), recorded in
+  ``preprocessing_``; no filter or resampling.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from . import _inputs
+from .preprocessing import prepare_epochs
 from .utils._checks import (
     _check_option,
     _check_positive,
@@ -53,13 +63,8 @@ class _BaselineMixin(BaseEstimator):
         X = _inputs.check_features(X)
         md = _inputs.check_epochs(y)
         rows = _inputs.match_videos(X, md["video"])
-        picks = mne.pick_types(y.info, eeg=True, exclude=())
-        if len(picks) == 0:
-            raise ValueError("y has no EEG channel; the baselines model EEG only.")
-        epochs = y.copy().pick(picks)
-        data = epochs.get_data()
-        if not np.isfinite(data).all():
-            raise ValueError("y holds NaN/inf values; drop or repair those epochs.")
+        epochs, self.preprocessing_ = prepare_epochs(y, require_positions=False)
+        data = epochs.get_data(copy=False)
         self.info_ = epochs.info.copy()
         self.tmin_ = float(epochs.tmin)
         self.times_ = epochs.times.copy()
@@ -72,13 +77,19 @@ class _BaselineMixin(BaseEstimator):
         return X, md, rows, data
 
     def _fit_noise(self, resid, subjects, rng):
-        """Keep a bank of residual epochs (for 'phase') or their covariance."""
+        """Keep a bank of residual epochs (for 'phase') or their covariance.
+
+        Then start the stream of sampling seeds from ``rng`` (the
+        ``random_state`` of ``fit``), which ``generate(random_state=None)``
+        draws from.
+        """
         max_res = _check_positive(self.max_residuals, "max_residuals", integer=True)
         keep = np.sort(rng.permutation(len(resid))[:max_res])
         self.residuals_ = resid[keep]
         self.residual_subjects_ = np.asarray(subjects)[keep]
         flat = resid.transpose(1, 0, 2).reshape(resid.shape[1], -1)
         self.residual_cov_ = np.cov(flat)
+        self._sample_rng = np.random.default_rng(int(rng.integers(2**62)))
 
     def _draw_noise(self, n, subject, rng):
         n_ch = len(self.info_["ch_names"])
@@ -111,8 +122,9 @@ class _BaselineMixin(BaseEstimator):
         check_is_fitted(self, "info_")
         X = _inputs.check_same_features(X, self.feature_names_)
         n_samples = _check_positive(n_samples, "n_samples", integer=True)
-        seed = self.random_state if random_state is None else random_state
-        return X, n_samples, _check_random_state(seed)
+        if random_state is None:  # the next seed of the stream started at fit
+            random_state = int(self._sample_rng.integers(2**62))
+        return X, n_samples, _check_random_state(random_state)
 
     def _make_epochs(self, means, ids, subject, emotions, n_samples, rng):
         """``means`` (n_videos, n_ch, n_times) -> K noisy samples each, as Epochs."""
@@ -148,7 +160,11 @@ class EmotionTemplateBaseline(_BaselineMixin):
     max_residuals : int
         Residual epochs kept for the noise model.
     random_state : int | numpy.random.Generator | None
-        Default seed of the residual subsampling and of ``generate``.
+        Seed of everything random: the residual subsampling and the stream of
+        sampling seeds. ``generate(random_state=None)`` draws its seed from
+        that stream, started at ``fit`` time, so a script is reproducible and
+        successive calls differ; pass ``random_state`` to ``generate`` to
+        repeat a draw. ``None`` seeds from the operating system.
 
     Attributes
     ----------
@@ -156,6 +172,9 @@ class EmotionTemplateBaseline(_BaselineMixin):
         Templates keyed by (emotion, subject), subject None = pooled.
     info_ : mne.Info
         Training channels and montage.
+    preprocessing_ : dict
+        What the EEG input path did to the training clips
+        (:func:`~mne_video2eeg.preprocessing.prepare_epochs`).
     """
 
     def __init__(
@@ -236,7 +255,9 @@ class EmotionTemplateBaseline(_BaselineMixin):
         emotion : str | dict | None
             Emotion per video (module docstring).
         random_state : int | numpy.random.Generator | None
-            Seed of the noise; None uses ``self.random_state``.
+            Seed of this call's noise. ``None`` draws the next seed from the
+            stream the baseline's ``random_state`` started at ``fit`` time: a
+            script is reproducible and successive calls differ.
         %(verbose)s
 
         Returns
@@ -309,7 +330,11 @@ class RidgeEncodingBaseline(_BaselineMixin):
     max_residuals : int
         Residual epochs kept for the noise model.
     random_state : int | numpy.random.Generator | None
-        Default seed of the residual subsampling and of ``generate``.
+        Seed of everything random: the residual subsampling and the stream of
+        sampling seeds. ``generate(random_state=None)`` draws its seed from
+        that stream, started at ``fit`` time, so a script is reproducible and
+        successive calls differ; pass ``random_state`` to ``generate`` to
+        repeat a draw. ``None`` seeds from the operating system.
 
     Attributes
     ----------
@@ -323,6 +348,9 @@ class RidgeEncodingBaseline(_BaselineMixin):
         Lags in seconds.
     info_ : mne.Info
         Training channels and montage.
+    preprocessing_ : dict
+        What the EEG input path did to the training clips
+        (:func:`~mne_video2eeg.preprocessing.prepare_epochs`).
     """
 
     def __init__(
@@ -469,7 +497,9 @@ class RidgeEncodingBaseline(_BaselineMixin):
         emotion : str | dict | None
             Emotion label per video (module docstring); only labels the output.
         random_state : int | numpy.random.Generator | None
-            Seed of the noise; None uses ``self.random_state``.
+            Seed of this call's noise. ``None`` draws the next seed from the
+            stream the baseline's ``random_state`` started at ``fit`` time: a
+            script is reproducible and successive calls differ.
         %(verbose)s
 
         Returns

@@ -16,6 +16,7 @@ from scipy.signal.windows import tukey
 from scipy.spatial.distance import cdist
 
 from ._bands import FREQ_BANDS
+from .preprocessing import check_finite, check_positions, pick_eeg
 from .utils._checks import _check_positive, _check_sfreq, _validate_type
 
 __all__ = [
@@ -123,12 +124,7 @@ def _positions(inst, ch_names) -> tuple[list[str], np.ndarray]:
             f"channels of the Info are used (got ch_names={ch_names!r}). Pick "
             "channels on the MNE object instead (inst.pick([...]))."
         )
-    picks = mne.pick_types(info, eeg=True, exclude=())
-    if len(picks) == 0:
-        raise ValueError(
-            f"info has no EEG channels (channel types: "
-            f"{sorted(set(info.get_channel_types()))}). Pass EEG data."
-        )
+    picks = pick_eeg(info, name="info")
     ch_names = [info["ch_names"][p] for p in picks]
     pos = np.array([info["chs"][p]["loc"][:3] for p in picks], float)
     return ch_names, pos
@@ -176,14 +172,7 @@ def make_electrode_graph(
     """
     _validate_type(self_loops, bool, "self_loops")
     names, pos = _positions(info, ch_names)
-    bad = np.flatnonzero(~np.isfinite(pos).all(axis=1) | (np.abs(pos) == 0).all(1))
-    if bad.size:
-        raise ValueError(
-            f"Channel(s) {[names[i] for i in bad]} have no position (NaN or "
-            "all-zero location), so the electrode graph cannot be built. Set a "
-            "montage first, e.g. inst.set_montage(make_seed_montage()) with "
-            "`from mne_video2eeg import make_seed_montage`."
-        )
+    check_positions(names, pos, purpose=", so the electrode graph cannot be built")
     n_ch = len(names)
     if n_ch < 2:
         raise ValueError(f"The electrode graph needs >= 2 channels, got {names}.")
@@ -278,11 +267,7 @@ def _signal_data(data, sfreq, ch_names):
                 "ch_names is only for arrays; MNE objects carry their own "
                 f"(got ch_names={ch_names!r})."
             )
-        picks = mne.pick_types(data.info, eeg=True, exclude=())
-        if len(picks) == 0:
-            raise ValueError(
-                f"{type(data).__name__} has no EEG channels; pass EEG data."
-            )
+        picks = pick_eeg(data, name="data")
         names = [data.ch_names[p] for p in picks]
         arr = data.get_data(picks=picks)
         arr = arr[np.newaxis] if arr.ndim == 2 else arr
@@ -393,13 +378,7 @@ def make_signal_graph(
             f"The S-Graph needs >= 2 channels and >= 2 time points, got "
             f"{n_ch} channel(s) x {n_times} sample(s)."
         )
-    finite = np.isfinite(arr).all(axis=(0, 2))
-    if not finite.all():
-        bad = _names_of(np.flatnonzero(~finite), names)
-        raise ValueError(
-            f"data holds NaN/Inf in channel(s) {bad}; interpolate or drop them "
-            "(e.g. inst.interpolate_bads()) before building the S-Graph."
-        )
+    check_finite(arr, names, name="data")
     flat = arr.std(axis=(0, 2)) == 0
     if flat.any():
         raise ValueError(

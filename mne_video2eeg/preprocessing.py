@@ -1,17 +1,24 @@
-"""EEG preprocessing for the generator: braindecode chains and clip windowing.
+"""The one EEG input path: checks, braindecode chain, resampling, working scale.
 
-Three plain functions the estimator calls:
+Every reader of EEG in the package goes through here, so it is checked and
+transformed in one way:
 
-- :func:`preprocess_eeg`: pick EEG, band-pass, resample (braindecode's
-  ``Preprocessor`` chain, MNE doing the work), Volts in and out;
+- :func:`prepare_epochs`: what the generator and the baselines do to their
+  training clips (pick EEG, check positions, values, units and drifts, the
+  braindecode ``Preprocessor`` chain, resampling), logged in one line and
+  returned with a JSON-able record of what was done;
+- :func:`preprocess_eeg`: the braindecode chain on its own (pick EEG,
+  band-pass, resample) for Raw or Epochs, Volts in and out;
 - :func:`fit_channel_scale` / :func:`apply_channel_scale` /
   :func:`invert_channel_scale`: a per-channel working scale and its exact
-  inverse;
-- :func:`make_clip_epochs`: fixed-length clip epochs at annotation onsets
-  (braindecode's ``create_windows_from_events``).
+  inverse.
 
-braindecode (and through it torch) is imported inside the functions, so
-``import mne_video2eeg`` stays fast and torch-free.
+The checks are plain functions that the graphs (which also take Raw and
+arrays) call too: :func:`pick_eeg`, :func:`check_positions`,
+:func:`check_finite`, :func:`check_volts` and :func:`check_drift`.
+
+braindecode (and through it torch) is imported only when a filter or a
+resampling step runs, so ``import mne_video2eeg`` stays fast and torch-free.
 """
 
 from __future__ import annotations
@@ -20,7 +27,6 @@ import warnings
 
 import mne
 import numpy as np
-import pandas as pd
 from mne.utils import logger, verbose
 from mne.utils import warn as mne_warn
 
@@ -30,7 +36,7 @@ __all__ = [
     "apply_channel_scale",
     "fit_channel_scale",
     "invert_channel_scale",
-    "make_clip_epochs",
+    "prepare_epochs",
     "preprocess_eeg",
 ]
 
@@ -42,6 +48,10 @@ _IIR_PARAMS = dict(order=4, ftype="butter", output="sos")
 # Above this channel standard deviation the data are almost surely not in
 # Volts (EEG is ~1e-5 V); a common mistake is passing microvolts.
 _VOLTS_SANITY = 1e-2
+# Fraction of a clip's variance that a per-clip straight line (offset + slope)
+# explains, above which the clips hold slow drifts rather than EEG: a 0.5 Hz
+# high-passed 2-s EEG clip has ~5-15 % there, an unfiltered DC recording 50-99 %.
+_DRIFT_FRACTION = 0.5
 
 
 def _import_braindecode():
@@ -52,39 +62,364 @@ def _import_braindecode():
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         from braindecode.datasets import BaseConcatDataset, RawDataset
-        from braindecode.preprocessing import (
-            Preprocessor,
-            create_windows_from_events,
-            preprocess,
-        )
-    return (
-        BaseConcatDataset,
-        RawDataset,
-        Preprocessor,
-        preprocess,
-        (create_windows_from_events),
-    )
+        from braindecode.preprocessing import Preprocessor, preprocess
+    return BaseConcatDataset, RawDataset, Preprocessor, preprocess
 
 
-def _check_inst(inst, name: str = "inst", kinds=(mne.io.BaseRaw, mne.BaseEpochs)):
-    if not isinstance(inst, kinds):
-        want = (
-            "mne.io.Raw" if kinds == (mne.io.BaseRaw,) else "mne.io.Raw or mne.Epochs"
-        )
-        raise TypeError(
-            f"{name} must be an instance of {want}, got {type(inst).__name__}. "
-            "Wrap arrays with mne.io.RawArray / mne.EpochsArray first."
-        )
-    if len(mne.pick_types(inst.info, eeg=True, exclude=())) == 0:
+# --------------------------------------------------------------------------- #
+# checks
+
+
+def pick_eeg(inst, *, name: str = "inst") -> np.ndarray:
+    """Return the EEG channels' indices, bad ones included (ValueError if none).
+
+    Parameters
+    ----------
+    inst : mne.Info | mne.io.Raw | mne.Epochs | mne.Evoked
+        Where the channel types come from.
+    name : str
+        How ``inst`` is named in the error message.
+
+    Returns
+    -------
+    picks : ndarray of int
+        EEG channel indices, in channel order.
+    """
+    info = inst if isinstance(inst, mne.Info) else inst.info
+    picks = mne.pick_types(info, eeg=True, exclude=())
+    if len(picks) == 0:
         raise ValueError(
             f"{name} has no EEG channels (channel types: "
-            f"{sorted(set(inst.get_channel_types()))}). Set the EEG channel types, "
+            f"{sorted(set(info.get_channel_types()))}). Set the EEG channel types, "
             "e.g. inst.set_channel_types({name: 'eeg' ...})."
+        )
+    return picks
+
+
+def check_positions(ch_names, pos, *, purpose: str = "") -> None:
+    """Raise a ValueError naming the channels without a 3-D position.
+
+    Parameters
+    ----------
+    ch_names : list of str
+        Channel names, one per row of ``pos``.
+    pos : array-like, shape (n_channels, 3)
+        Positions in metres; NaN or all-zero means "no position".
+    purpose : str
+        What needs the positions, appended to the message (e.g. ``", so the
+        electrode graph cannot be built"``).
+    """
+    pos = np.asarray(pos, float).reshape(-1, 3)
+    bad = np.flatnonzero(~np.isfinite(pos).all(axis=1) | ~pos.any(axis=1))
+    if bad.size:
+        missing = [ch_names[k] for k in bad]
+        more = f" (and {len(missing) - 10} more)" if len(missing) > 10 else ""
+        raise ValueError(
+            f"Channel(s) {missing[:10]}{more} have no position (NaN or all-zero "
+            f"location){purpose}. Set a montage first, e.g. "
+            "inst.set_montage('biosemi64') or "
+            "inst.set_montage(mne_video2eeg.make_seed_montage())."
+        )
+
+
+def _ch_label(idx, ch_names):
+    return [ch_names[i] for i in idx] if ch_names is not None else [int(i) for i in idx]
+
+
+def check_finite(data, ch_names=None, *, name: str = "data") -> None:
+    """Raise a ValueError naming the channels (axis -2) holding NaN or Inf.
+
+    Parameters
+    ----------
+    data : ndarray, shape ([n_epochs, ]n_channels, n_times)
+        The data to check.
+    ch_names : list of str | None
+        Channel names for the message (channel indices if None).
+    name : str
+        How ``data`` is named in the message.
+    """
+    arr = np.asarray(data)
+    axes = tuple(k for k in range(arr.ndim) if k != arr.ndim - 2)
+    finite = np.isfinite(arr).all(axis=axes)
+    if not finite.all():
+        bad = _ch_label(np.flatnonzero(~finite), ch_names)
+        raise ValueError(
+            f"{name} holds NaN/Inf in channel(s) {bad}; interpolate them "
+            "(inst.interpolate_bads()) or drop them first."
+        )
+
+
+def check_volts(inst) -> None:
+    """Warn when the EEG of an MNE object looks like microvolts, not Volts.
+
+    Parameters
+    ----------
+    inst : mne.io.Raw | mne.Epochs
+        EEG, which MNE holds in Volts.
+    """
+    picks = mne.pick_types(inst.info, eeg=True, exclude=())
+    data = inst.get_data(picks=picks)
+    std = np.nanmedian(data.std(axis=-1))
+    if std > _VOLTS_SANITY:
+        mne_warn(
+            f"The EEG has a median standard deviation of {std:.3g}, which looks "
+            "like microvolts, not Volts. MNE objects hold Volts: scale the data "
+            "by 1e-6 (e.g. inst.apply_function(lambda x: x * 1e-6))."
+        )
+
+
+def check_drift(data) -> float:
+    """Warn when slow drifts dominate the clips; return the median fraction.
+
+    The fraction, per clip and channel, is the variance of the least-squares
+    line through the clip over the clip's variance (about its global mean).
+
+    Parameters
+    ----------
+    data : ndarray, shape (n_epochs, n_channels, n_times)
+        Clips.
+
+    Returns
+    -------
+    fraction : float
+        Median over clips and channels, in [0, 1].
+    """
+    n_times = data.shape[-1]
+    t = np.linspace(-1.0, 1.0, n_times)
+    centred = data - data.mean(axis=(0, 2), keepdims=True)
+    offset = centred.mean(-1)
+    slope = centred @ t / (t @ t)
+    line_var = offset**2 + slope**2 * (t @ t) / n_times
+    frac = line_var / np.maximum((centred**2).mean(-1), 1e-30)
+    median = float(np.median(frac))
+    if median > _DRIFT_FRACTION:
+        mne_warn(
+            f"Slow drifts dominate the EEG clips: a straight line per clip holds "
+            f"{100 * median:.0f} % of their variance (a high-passed recording: "
+            "~10 %). The generator would learn the drifts. High-pass the "
+            "continuous recording before cutting clips: read_video_recording "
+            "does (l_freq=0.5 by default), or "
+            "mne_video2eeg.preprocessing.preprocess_eeg(raw, l_freq=0.5)."
+        )
+    return median
+
+
+def _check_inst(inst, name: str = "inst"):
+    _validate_type(
+        inst, (mne.io.BaseRaw, mne.BaseEpochs), name, "mne.io.Raw or mne.Epochs"
+    )
+    pick_eeg(inst, name=name)
+
+
+def _check_picks(info, picks) -> None:
+    """Resolve ``picks`` on a one-sample stand-in, so no data are copied."""
+    probe = mne.io.RawArray(np.zeros((info["nchan"], 1)), info.copy(), verbose=False)
+    try:
+        probe.pick(picks, exclude=())
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"picks={picks!r} is not valid for these data: {err}") from None
+    if len(mne.pick_types(probe.info, eeg=True, exclude=())) == 0:
+        raise ValueError(
+            f"picks={picks!r} selects no EEG channel (got {probe.ch_names}); use "
+            "picks='eeg'."
         )
 
 
 # --------------------------------------------------------------------------- #
-# band-pass + resample
+# the braindecode chain: band-pass + resample
+
+
+def _check_band(l_freq, h_freq, sfreq_in, sfreq_out, notes):
+    """Validate the band edges; return them as applied (notes appended)."""
+    nyq = sfreq_in / 2.0
+    if l_freq is not None:
+        l_freq = _check_positive(l_freq, "l_freq")
+    if h_freq is not None:
+        h_freq = _check_positive(h_freq, "h_freq")
+    if l_freq is not None and h_freq is not None and l_freq >= h_freq:
+        raise ValueError(
+            f"l_freq must be below h_freq, got l_freq={l_freq} >= h_freq={h_freq}. "
+            "Pass e.g. l_freq=0.5, h_freq=70."
+        )
+    if l_freq is not None and l_freq >= nyq:
+        raise ValueError(
+            f"l_freq={l_freq} Hz is at or above the Nyquist frequency ({nyq} Hz) "
+            f"of the input (sfreq={sfreq_in} Hz); pass a lower l_freq."
+        )
+    if h_freq is not None and h_freq >= nyq:
+        notes.append(
+            f"h_freq={h_freq} Hz is at or above the input Nyquist frequency "
+            f"({nyq} Hz): low-pass skipped."
+        )
+        h_freq = None
+    if h_freq is not None and h_freq >= sfreq_out / 2.0:
+        notes.append(
+            f"h_freq={h_freq} Hz is above the output Nyquist ({sfreq_out / 2} Hz); "
+            "resampling's anti-alias filter sets the effective low-pass."
+        )
+    return l_freq, h_freq
+
+
+def _filter_kwargs(inst, l_freq, h_freq, notes) -> dict:
+    """FIR when it fits in the data (per epoch), zero-phase IIR otherwise."""
+    sfreq = inst.info["sfreq"]
+    n_times = len(inst.times)
+    fir = mne.filter.create_filter(None, sfreq, l_freq, h_freq, verbose=False)
+    kw = dict(l_freq=l_freq, h_freq=h_freq, verbose=False)
+    if len(fir) > n_times:
+        per = "epoch" if isinstance(inst, mne.BaseEpochs) else "recording"
+        notes.append(
+            f"The FIR filter for {l_freq}-{h_freq} Hz needs {len(fir)} samples, "
+            f"more than the {n_times} per {per}: using a zero-phase 4th-order "
+            "Butterworth (IIR) instead."
+        )
+        kw.update(method="iir", iir_params=dict(_IIR_PARAMS))
+    return kw
+
+
+def _chain_steps(inst, l_freq, h_freq, sfreq, notes) -> list[tuple[str, dict]]:
+    """List the filter and resample steps (MNE method name, keyword arguments)."""
+    steps = []
+    if l_freq is not None or h_freq is not None:
+        steps.append(("filter", _filter_kwargs(inst, l_freq, h_freq, notes)))
+    if not np.isclose(inst.info["sfreq"], sfreq):
+        steps.append(("resample", dict(sfreq=sfreq, verbose=False)))
+    return steps
+
+
+def _run_chain(inst, steps):
+    """Run ``steps`` as braindecode Preprocessors on ``inst`` (loaded; changed)."""
+    if not steps:
+        return inst
+    BaseConcatDataset, RawDataset, Preprocessor, preprocess = _import_braindecode()
+    chain = [Preprocessor(fn, apply_on_array=False, **kw) for fn, kw in steps]
+    if isinstance(inst, mne.io.BaseRaw):
+        concat = BaseConcatDataset([RawDataset(inst)])
+        preprocess(concat, chain, n_jobs=1)
+        return concat.datasets[0].raw
+    # braindecode's WindowsDataset needs braindecode window metadata, which
+    # arbitrary Epochs lack, so run the same Preprocessors on them directly
+    for step in chain:
+        inst = step.apply(inst)
+    return inst
+
+
+@verbose
+def prepare_epochs(
+    y,
+    *,
+    sfreq: float | None = None,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    require_positions: bool = True,
+    name: str = "y",
+    verbose=None,
+) -> tuple[mne.BaseEpochs, dict]:
+    """Check training clips and run the braindecode chain: the EEG input path.
+
+    In order:
+
+    1. pick the EEG channels (bad ones kept); the others are dropped and
+       counted; a ValueError if there is none;
+    2. with ``require_positions``, check every EEG channel has a position
+       (a ValueError that says how to set a montage);
+    3. check the values are finite (a ValueError naming the channels) and
+       look like Volts (a warning if they look like microvolts);
+    4. the braindecode ``Preprocessor`` chain of :func:`preprocess_eeg`:
+       ``filter(l_freq, h_freq)`` when either is given (a zero-phase
+       Butterworth when the FIR is longer than a clip; an ``h_freq`` at or
+       above the input's Nyquist is dropped), then ``resample(sfreq)`` when
+       ``sfreq`` differs from the data's, with a RuntimeWarning (a trained
+       model works at one rate);
+    5. check that slow drifts do not dominate the clips (a warning).
+
+    What was done is logged in one line (``EEG input: ...``) and returned.
+
+    Parameters
+    ----------
+    y : mne.Epochs
+        Clips in Volts. Never modified.
+    sfreq : float | None
+        Sampling rate to work at; None keeps the data's.
+    l_freq : float | None
+        High-pass edge in Hz of the chain; None for no high-pass.
+    h_freq : float | None
+        Low-pass edge in Hz of the chain; None for no low-pass.
+    require_positions : bool
+        Require a position for every EEG channel (the generator's electrode
+        graph needs them).
+    name : str
+        How ``y`` is named in messages.
+    verbose : bool | str | int | None
+        Control verbosity of the logging output (see :func:`mne.verbose`).
+
+    Returns
+    -------
+    epochs : mne.Epochs
+        A new object, loaded: the EEG channels, filtered and resampled.
+    steps : dict
+        JSON-able record: ``n_eeg`` and ``n_dropped`` (channels kept and
+        dropped), ``l_freq``/``h_freq`` (band edges as applied, None when not
+        applied), ``filter`` (``"fir"``, ``"iir"`` or None), ``sfreq_in`` and
+        ``sfreq`` (Hz, before and after), ``drift`` (median fraction of a
+        clip's variance held by a straight line, after the chain).
+    """
+    _validate_type(y, mne.BaseEpochs, name, "mne.Epochs")
+    _validate_type(require_positions, bool, "require_positions")
+    picks = pick_eeg(y, name=name)
+    sfreq_in = float(y.info["sfreq"])
+    sfreq_out = sfreq_in if sfreq is None else _check_sfreq(sfreq)
+    notes: list[str] = []
+    l_freq, h_freq = _check_band(l_freq, h_freq, sfreq_in, sfreq_out, notes)
+    if require_positions:
+        chs = [y.info["chs"][k] for k in picks]
+        check_positions([ch["ch_name"] for ch in chs], [ch["loc"][:3] for ch in chs])
+    epochs = y.copy().pick(picks).load_data()
+    check_finite(epochs.get_data(copy=False), epochs.ch_names, name=name)
+    check_volts(epochs)
+    chain = _chain_steps(epochs, l_freq, h_freq, sfreq_out, notes)
+    filt = dict(chain).get("filter")
+    if "resample" in dict(chain):
+        mne_warn(
+            f"EEG sampled at {sfreq_in:g} Hz is resampled to sfreq={sfreq_out:g} "
+            f"Hz; pass EEG at {sfreq_out:g} Hz (epochs.resample({sfreq_out:g})) "
+            "to skip this step."
+        )
+    epochs = _run_chain(epochs, chain)
+    drift = check_drift(epochs.get_data(copy=False))
+
+    steps = {
+        "n_eeg": len(picks),
+        "n_dropped": len(y.ch_names) - len(picks),
+        "l_freq": l_freq,
+        "h_freq": h_freq,
+        "filter": None if filt is None else filt.get("method", "fir"),
+        "sfreq_in": sfreq_in,
+        "sfreq": float(epochs.info["sfreq"]),
+        "drift": drift,
+    }
+    _log_steps(steps, notes)
+    return epochs, steps
+
+
+def _log_steps(steps, notes) -> None:
+    """Log the one ``EEG input: ...`` line saying what :func:`prepare_epochs` did."""
+    said = [f"{steps['n_eeg']} EEG channel(s)"]
+    if steps["n_dropped"]:
+        said.append(f"{steps['n_dropped']} other channel(s) dropped")
+    lo, hi = steps["l_freq"], steps["h_freq"]
+    if steps["filter"] is not None:
+        band = (
+            f"band-pass {lo:g}-{hi:g} Hz"
+            if lo is not None and hi is not None
+            else (f"high-pass {lo:g} Hz" if lo is not None else f"low-pass {hi:g} Hz")
+        )
+        said.append(f"{band} ({steps['filter'].upper()})")
+    if steps["sfreq"] != steps["sfreq_in"]:
+        said.append(f"resampled {steps['sfreq_in']:g} -> {steps['sfreq']:g} Hz")
+    said.append(f"a line per clip holds {100 * steps['drift']:.0f} % of the variance")
+    said += notes
+    logger.info("EEG input: " + "; ".join(said))
 
 
 @verbose
@@ -142,127 +477,16 @@ def preprocess_eeg(
     """
     _check_inst(inst)
     sfreq = _check_sfreq(sfreq)
-    nyq = inst.info["sfreq"] / 2.0
-    if l_freq is not None:
-        l_freq = _check_positive(l_freq, "l_freq")
-    if h_freq is not None:
-        h_freq = _check_positive(h_freq, "h_freq")
-    if l_freq is not None and h_freq is not None and l_freq >= h_freq:
-        raise ValueError(
-            f"l_freq must be below h_freq, got l_freq={l_freq} >= h_freq={h_freq}. "
-            "Pass e.g. l_freq=0.5, h_freq=70."
-        )
-    if l_freq is not None and l_freq >= nyq:
-        raise ValueError(
-            f"l_freq={l_freq} Hz is at or above the Nyquist frequency ({nyq} Hz) "
-            f"of the input (sfreq={inst.info['sfreq']} Hz); pass a lower l_freq."
-        )
-    if h_freq is not None and h_freq >= nyq:
-        logger.info(
-            f"h_freq={h_freq} Hz is at or above the input Nyquist frequency "
-            f"({nyq} Hz): low-pass skipped."
-        )
-        h_freq = None
-    if h_freq is not None and h_freq >= sfreq / 2.0:
-        logger.info(
-            f"h_freq={h_freq} Hz is above the output Nyquist ({sfreq / 2} Hz); "
-            "resampling's anti-alias filter sets the effective low-pass."
-        )
-
+    notes: list[str] = []
+    l_freq, h_freq = _check_band(l_freq, h_freq, inst.info["sfreq"], sfreq, notes)
     _check_picks(inst.info, picks)
     out = inst.copy().load_data()
-    BaseConcatDataset, RawDataset, Preprocessor, preprocess, _ = _import_braindecode()
-    chain = [Preprocessor("pick", apply_on_array=False, picks=picks, exclude=())]
-    if l_freq is not None or h_freq is not None:
-        filt_kw = _filter_kwargs(out, l_freq, h_freq)
-        chain.append(Preprocessor("filter", apply_on_array=False, **filt_kw))
-    if not np.isclose(out.info["sfreq"], sfreq):
-        chain.append(Preprocessor("resample", apply_on_array=False, sfreq=sfreq))
-    _check_volts(out)
-    if isinstance(out, mne.io.BaseRaw):
-        concat = BaseConcatDataset([RawDataset(out)])
-        preprocess(concat, chain, n_jobs=1)
-        out = concat.datasets[0].raw
-    else:
-        # braindecode's WindowsDataset needs braindecode window metadata, which
-        # arbitrary Epochs lack, so run the same Preprocessors on them directly
-        for step in chain:
-            out = step.apply(out)
-    return out
-
-
-def _check_picks(info, picks) -> None:
-    """Resolve ``picks`` on a one-sample stand-in, so no data are copied."""
-    probe = mne.io.RawArray(np.zeros((info["nchan"], 1)), info.copy(), verbose=False)
-    try:
-        probe.pick(picks, exclude=())
-    except (ValueError, TypeError) as err:
-        raise type(err)(f"picks={picks!r} is not valid for these data: {err}") from None
-    if len(mne.pick_types(probe.info, eeg=True, exclude=())) == 0:
-        raise ValueError(
-            f"picks={picks!r} selects no EEG channel (got {probe.ch_names}); use "
-            "picks='eeg'."
-        )
-
-
-def _filter_kwargs(inst, l_freq, h_freq) -> dict:
-    """FIR when it fits in the data (per epoch), zero-phase IIR otherwise."""
-    sfreq = inst.info["sfreq"]
-    n_times = len(inst.times)
-    fir = mne.filter.create_filter(None, sfreq, l_freq, h_freq, verbose=False)
-    kw = dict(l_freq=l_freq, h_freq=h_freq, verbose=False)
-    if len(fir) > n_times:
-        logger.info(
-            f"The FIR filter for {l_freq}-{h_freq} Hz needs {len(fir)} samples, "
-            f"more than the {n_times} per {'epoch' if n_times else 'recording'}: "
-            "using a zero-phase 4th-order Butterworth (IIR) instead."
-        )
-        kw.update(method="iir", iir_params=dict(_IIR_PARAMS))
-    return kw
-
-
-def _check_volts(inst) -> None:
-    picks = mne.pick_types(inst.info, eeg=True, exclude=())
-    data = inst.get_data(picks=picks)
-    std = np.nanmedian(data.std(axis=-1))
-    if std > _VOLTS_SANITY:
-        mne_warn(
-            f"The EEG has a median standard deviation of {std:.3g}, which looks "
-            "like microvolts, not Volts. MNE objects hold Volts: scale the data "
-            "by 1e-6 (e.g. inst.apply_function(lambda x: x * 1e-6))."
-        )
-
-
-# Fraction of a clip's variance that a per-clip straight line (offset + slope)
-# explains, above which the clips hold slow drifts rather than EEG: a 0.5 Hz
-# high-passed 2-s EEG clip has ~5-15 % there, an unfiltered DC recording 50-99 %.
-_DRIFT_FRACTION = 0.5
-
-
-def _check_drift(data) -> float:
-    """Warn when slow drifts dominate the clips; return the median fraction.
-
-    The fraction, per clip and channel, is the variance of the least-squares
-    line through the clip over the clip's variance (about its global mean).
-    """
-    n_times = data.shape[-1]
-    t = np.linspace(-1.0, 1.0, n_times)
-    centred = data - data.mean(axis=(0, 2), keepdims=True)
-    offset = centred.mean(-1)
-    slope = centred @ t / (t @ t)
-    line_var = offset**2 + slope**2 * (t @ t) / n_times
-    frac = line_var / np.maximum((centred**2).mean(-1), 1e-30)
-    median = float(np.median(frac))
-    if median > _DRIFT_FRACTION:
-        mne_warn(
-            f"Slow drifts dominate the EEG clips: a straight line per clip holds "
-            f"{100 * median:.0f} % of their variance (a high-passed recording: "
-            "~10 %). The generator would learn the drifts. High-pass the "
-            "continuous recording before cutting clips: read_video_recording "
-            "does (l_freq=0.5 by default), or "
-            "mne_video2eeg.preprocessing.preprocess_eeg(raw, l_freq=0.5)."
-        )
-    return median
+    steps = [("pick", dict(picks=picks, exclude=()))]
+    steps += _chain_steps(out, l_freq, h_freq, sfreq, notes)
+    for note in notes:
+        logger.info(note)
+    check_volts(out)
+    return _run_chain(out, steps)
 
 
 # --------------------------------------------------------------------------- #
@@ -287,10 +511,6 @@ def _scale_data(data, name: str = "data"):
             f"got shape {arr.shape} (ndim={arr.ndim})."
         )
     return arr, None
-
-
-def _ch_label(idx, ch_names):
-    return [ch_names[i] for i in idx] if ch_names is not None else [int(i) for i in idx]
 
 
 def fit_channel_scale(
@@ -322,13 +542,7 @@ def fit_channel_scale(
             )
     arr = arr.astype(np.float64, copy=False)
     x = np.moveaxis(arr, -2, 0).reshape(arr.shape[-2], -1)
-    finite = np.isfinite(x).all(axis=1)
-    if not finite.all():
-        bad = _ch_label(np.flatnonzero(~finite), names)
-        raise ValueError(
-            f"data holds NaN/Inf in channel(s) {bad}; interpolate them "
-            "(inst.interpolate_bads()) or drop them first."
-        )
+    check_finite(x, names)
     mean = x.mean(axis=1)
     std = x.std(axis=1)
     # rounding noise of a constant channel is ~1e-16 of its value
@@ -397,204 +611,37 @@ def invert_channel_scale(data, mean, std) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- #
-# clip windowing
+# moved
 
 
-@verbose
-def make_clip_epochs(
-    raw,
-    *,
-    clip_duration: float = 2.0,
-    event_id: dict[str, int] | None = None,
-    metadata_from_annotations: bool = True,
-    preload: bool = True,
-    verbose=None,
-) -> mne.Epochs:
-    """Cut a continuous recording into fixed-length clips at annotation onsets.
-
-    Each selected annotation starts one clip of ``clip_duration`` seconds
-    (window size ``round(clip_duration * sfreq)`` samples, no start offset),
-    whatever the annotation's own duration. The windows are computed by
-    braindecode's :func:`~braindecode.preprocessing.create_windows_from_events`
-    and returned as :class:`mne.Epochs` on ``raw`` (``tmin=0``, no baseline,
-    no rejection by annotation).
+def make_clip_epochs(raw, **kwargs):
+    """Cut clips (deprecated: use :func:`mne_video2eeg.datasets.make_clip_epochs`).
 
     Parameters
     ----------
     raw : mne.io.Raw
-        Continuous EEG with annotations marking clip onsets (e.g. one per
-        video, described by the video's file name). ``BAD_*``/``EDGE``
-        annotations are never clips.
-    clip_duration : float
-        Clip length in seconds (SEED-DV: 2 s).
-    event_id : dict of str to int | None
-        Annotation descriptions to use and their event codes; others are
-        ignored. None uses every description, coded 1, 2, ... in sorted order.
-    metadata_from_annotations : bool
-        Attach ``epochs.metadata`` with one row per clip: ``description``,
-        ``video`` (the annotation's ``video`` extra if present, else the
-        description), ``onset`` (annotation onset in seconds from the first
-        sample, as in ``raw.times``), ``sample`` (first sample of the clip, from
-        the first sample) and any other annotation extras.
-    preload : bool
-        Load the clips into memory.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output (see :func:`mne.verbose`).
+        Continuous EEG with annotations marking clip onsets.
+    **kwargs
+        As for :func:`mne_video2eeg.datasets.make_clip_epochs`.
 
     Returns
     -------
     epochs : mne.Epochs
-        One epoch per clip, events coded by ``event_id``.
+        One epoch per clip.
     """
-    _check_inst(raw, "raw", kinds=(mne.io.BaseRaw,))
-    clip_duration = _check_positive(clip_duration, "clip_duration")
-    _validate_type(metadata_from_annotations, bool, "metadata_from_annotations")
-    sfreq = raw.info["sfreq"]
-    n_win = int(round(clip_duration * sfreq))
-    if n_win < 1:
-        raise ValueError(
-            f"clip_duration={clip_duration} s is shorter than one sample at "
-            f"{sfreq} Hz; pass a longer clip_duration."
-        )
-    ann = raw.annotations
-    # plain Python strings: numpy 2's StringDType does not mix with pandas
-    desc = np.array([str(d) for d in ann.description], dtype=object)
-    is_clip = np.array([not d.lower().startswith(("bad", "edge")) for d in desc], bool)
-    available = sorted(set(desc[is_clip]))
-    if not available:
-        raise ValueError(
-            "raw has no (non-BAD) annotations to start clips at; add one per "
-            "clip onset with raw.set_annotations(mne.Annotations(onset, "
-            "duration, description))."
-        )
-    if event_id is None:
-        event_id = {desc: i + 1 for i, desc in enumerate(available)}
-    else:
-        _validate_type(event_id, dict, "event_id")
-        missing = [k for k in event_id if k not in available]
-        if len(missing) == len(event_id):
-            raise ValueError(
-                f"None of the event_id descriptions {list(event_id)} is among the "
-                f"annotations {available}; pass event_id=None to use them all."
-            )
-    sel = np.flatnonzero(is_clip & np.array([d in event_id for d in desc], bool))
-    # onsets relative to the first sample, as mne.events_from_annotations does
-    offset = raw.first_time if ann.orig_time is not None else 0.0
-    onsets = ann.onset[sel] - offset
-    starts = raw.time_as_index(onsets, use_rounding=True)
-    fits = (starts >= 0) & (starts + n_win <= raw.n_times)
-    if not fits.any():
-        raise ValueError(
-            f"No clip of {clip_duration} s fits in the recording "
-            f"({raw.times[-1] + 1 / sfreq:.3f} s): every annotation onset is too "
-            "late. Pass a shorter clip_duration or check the annotation onsets."
-        )
-    if not fits.all():
-        late = [
-            f"{desc[i]!r} at {onsets[j]:.3f} s"
-            for j, i in enumerate(sel)
-            if not fits[j]
-        ]
-        mne_warn(
-            f"Dropping {len(late)} annotation(s) whose {clip_duration}-s clip runs "
-            f"past the end of the recording: {', '.join(late)}."
-        )
-        sel, onsets, starts = sel[fits], onsets[fits], starts[fits]
-    dup = np.flatnonzero(np.diff(starts) == 0)
-    if dup.size:
-        raise ValueError(
-            f"Several annotations start at the same sample ({onsets[dup]} s), so "
-            "their clips would coincide; pass an event_id that selects one "
-            "description per onset."
-        )
+    warnings.warn(
+        "mne_video2eeg.preprocessing.make_clip_epochs moved to "
+        "mne_video2eeg.datasets.make_clip_epochs, next to the readers that use "
+        "it; the old name will be removed in the next release. Use "
+        "`from mne_video2eeg.datasets import make_clip_epochs`.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    from .datasets import make_clip_epochs as _moved
 
-    # braindecode computes the windows from a copy whose annotations last
-    # exactly one clip (half a sample over, as it truncates duration * sfreq)
-    clip_ann = mne.Annotations(
-        onset=ann.onset[sel],
-        duration=np.full(len(sel), (n_win + 0.5) / sfreq),
-        description=list(desc[sel]),
-        orig_time=ann.orig_time,
-    )
-    clip_raw = _annotation_only_copy(raw)
-    clip_raw.set_annotations(clip_ann)
-    BaseConcatDataset, RawDataset, _, _, create_windows_from_events = (
-        _import_braindecode()
-    )
-    windows = create_windows_from_events(
-        BaseConcatDataset([RawDataset(clip_raw)]),
-        trial_start_offset_samples=0,
-        trial_stop_offset_samples=0,
-        window_size_samples=n_win,
-        window_stride_samples=n_win,
-        mapping=event_id,
-        on_last_window="drop",
-        preload=False,
-        use_mne_epochs=False,
-    )
-    win_md = windows.datasets[0].metadata
-    rows = win_md["i_trial_in_dataset"].to_numpy()  # row in clip_ann = in sel
-    win_starts = win_md["i_start_in_trial"].to_numpy().astype(int)
-    events = np.column_stack(
-        [
-            win_starts + raw.first_samp,
-            np.zeros(len(win_starts), int),
-            win_md["target"].to_numpy().astype(int),
-        ]
-    )
-    metadata = None
-    if metadata_from_annotations:
-        metadata = _clip_metadata(ann, desc, sel[rows], onsets[rows], win_starts)
-    used = set(events[:, 2].tolist())
-    epochs = mne.Epochs(
-        raw,
-        events,
-        {k: v for k, v in event_id.items() if v in used},
-        tmin=0.0,
-        tmax=(n_win - 1) / sfreq,
-        baseline=None,
-        metadata=metadata,
-        reject_by_annotation=False,
-        preload=preload,
-        verbose=False,
-    )
-    logger.info(f"Made {len(events)} clip epochs of {clip_duration} s.")
-    return epochs
+    return _moved(raw, **kwargs)
 
 
-def _annotation_only_copy(raw):
-    """Make a one-channel Raw with ``raw``'s timing (sfreq, first_samp, meas_date).
-
-    braindecode reads only annotations, timing and length from it (the clips
-    are cut from ``raw`` itself by mne.Epochs), so copying a long preloaded
-    recording would waste memory.
-    """
-    dummy = mne.io.RawArray(
-        np.zeros((1, raw.n_times)),
-        mne.create_info(1, raw.info["sfreq"], "eeg"),
-        first_samp=raw.first_samp,
-        verbose=False,
-    )
-    dummy.set_meas_date(raw.info["meas_date"])
-    return dummy
-
-
-def _clip_metadata(ann, desc, rows, onsets, starts) -> pd.DataFrame:
-    md = pd.DataFrame(
-        {
-            "description": list(desc[rows]),
-            "onset": onsets,
-            "sample": starts,
-        }
-    )
-    extras = getattr(ann, "extras", None)
-    if extras is not None and any(extras[i] for i in rows):
-        extra_df = pd.DataFrame([dict(extras[i]) for i in rows])
-        for col in extra_df.columns:
-            if col not in ("description", "onset", "sample"):
-                md[col] = extra_df[col].to_numpy()
-    if "video" not in md:
-        md["video"] = md["description"]
-    else:
-        md["video"] = md["video"].where(md["video"].notna(), md["description"])
-    return md
+# removed when the estimator moves to prepare_epochs
+_check_volts = check_volts
+_check_drift = check_drift

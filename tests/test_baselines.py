@@ -150,3 +150,45 @@ def test_template_is_emotion_mean(planted):
     unseen = X.isel(video=[0]).assign_coords(video=["new.avi"])
     out2 = est.generate(unseen, emotion={"new.avi": "positive"})
     assert list(out2.metadata["emotion"]) == ["positive"]
+
+
+@pytest.mark.parametrize("cls", [EmotionTemplateBaseline, RidgeEncodingBaseline])
+def test_random_state_is_a_stream_started_at_fit(cls, planted):
+    X, epochs, _, _ = planted
+    Xs = X.isel(video=slice(0, 2))
+    a = cls(random_state=3).fit(X, epochs)
+    first, second = (a.generate(Xs).get_data() for _ in range(2))
+    assert not np.allclose(first, second)  # successive calls differ
+    # an explicit random_state repeats a draw and leaves the stream alone
+    np.testing.assert_array_equal(
+        a.generate(Xs, random_state=7).get_data(),
+        a.generate(Xs, random_state=7).get_data(),
+    )
+    third = a.generate(Xs).get_data()
+    # the same random_state gives the same sequence (a script is reproducible)
+    b = cls(random_state=3).fit(X, epochs)
+    for expected in (first, second, third):
+        np.testing.assert_array_equal(b.generate(Xs).get_data(), expected)
+    # fit restarts the stream
+    np.testing.assert_array_equal(a.fit(X, epochs).generate(Xs).get_data(), first)
+
+
+def test_eeg_input_path(planted):
+    X, epochs, _, _ = planted
+    # the baselines need no electrode positions, and say what they did
+    nopos = mne.EpochsArray(
+        epochs.get_data(),
+        mne.create_info(epochs.ch_names, SFREQ, "eeg"),
+        metadata=epochs.metadata,
+        verbose=False,
+    )
+    est = EmotionTemplateBaseline(noise=None).fit(X, nopos)
+    assert est.preprocessing_["n_eeg"] == 62
+    assert est.preprocessing_["sfreq"] == SFREQ
+    bad = epochs.get_data()
+    bad[0, 5, 3] = np.inf
+    bad = mne.EpochsArray(bad, epochs.info, metadata=epochs.metadata, verbose=False)
+    with pytest.raises(
+        ValueError, match=rf"NaN/Inf in channel\(s\) \['{epochs.ch_names[5]}'\]"
+    ):
+        RidgeEncodingBaseline().fit(X, bad)

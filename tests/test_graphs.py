@@ -74,7 +74,9 @@ def test_electrode_graph_sparsity_sigma_and_inputs(seed_info):
 def test_electrode_graph_bad_input(seed_info):
     info = mne.create_info(["OZ", "O1", "XYZ"], SFREQ, "eeg")
     info.set_montage(make_seed_montage(), on_missing="ignore")
-    with pytest.raises(ValueError, match=r"XYZ.*set_montage\(make_seed_montage"):
+    with pytest.raises(
+        ValueError, match=r"XYZ.*graph cannot.*set_montage\(mne_video2eeg.make_seed"
+    ):
         make_electrode_graph(info)
     info = mne.create_info(["A", "B"], SFREQ, "eeg")  # no montage: all-zero loc
     with pytest.raises(ValueError, match="'A', 'B'"):
@@ -217,6 +219,14 @@ def test_signal_graph_bad_input(planted):
     epochs = mne.EpochsArray(planted, info, verbose=False)
     with pytest.raises(ValueError, match="sfreq=100.0 disagrees"):
         make_signal_graph(epochs, sfreq=100.0)
+    # MNE objects: EEG channels picked and checked as on every EEG input path
+    misc = mne.EpochsArray(planted, mne.create_info(8, SFREQ, "misc"), verbose=False)
+    with pytest.raises(ValueError, match=r"data has no EEG channels.*'misc'"):
+        make_signal_graph(misc)
+    nan = planted.copy()
+    nan[0, 6, 0] = np.inf
+    with pytest.raises(ValueError, match=r"NaN/Inf in channel\(s\) \['6'\]"):
+        make_signal_graph(mne.EpochsArray(nan, info, verbose=False))
 
 
 # --------------------------------------------------------------------------- #

@@ -1,13 +1,18 @@
+import json
+import subprocess
+import sys
+
 import mne
 import numpy as np
 import pandas as pd
 import pytest
 
+from mne_video2eeg.datasets import make_clip_epochs
 from mne_video2eeg.preprocessing import (
     apply_channel_scale,
     fit_channel_scale,
     invert_channel_scale,
-    make_clip_epochs,
+    prepare_epochs,
     preprocess_eeg,
 )
 
@@ -130,6 +135,137 @@ def test_preprocess_warns_on_microvolts(raw_1k):
     raw_uv._data *= 1e6
     with pytest.warns(RuntimeWarning, match="microvolts"):
         preprocess_eeg(raw_uv)
+
+
+# --------------------------------------------------------------------------- #
+# the EEG input path: prepare_epochs
+
+SF_CLIPS = 500.0
+CLIP_CH = ["C3", "C4", "CZ", "PZ"]
+
+
+@pytest.fixture
+def clips():
+    """12 clips of 2 s at 500 Hz: 10 Hz everywhere, 80 Hz on C4, noise; a stim
+    channel; positions on the EEG channels; one metadata column."""
+    rng = np.random.default_rng(3)
+    n_ep, n_t = 12, int(2 * SF_CLIPS)
+    t = np.arange(n_t) / SF_CLIPS
+    data = 5e-6 * rng.standard_normal((n_ep, 5, n_t))
+    data[:, :4] += AMP_ALPHA * np.sin(2 * np.pi * 10 * t)
+    data[:, 1] += AMP_ALPHA * np.sin(2 * np.pi * 80 * t)
+    data[:, 4] = 0.0
+    info = mne.create_info(CLIP_CH + ["STI"], SF_CLIPS, ["eeg"] * 4 + ["stim"])
+    pos = {ch: np.r_[np.cos(k), np.sin(k), 0.5] * 0.09 for k, ch in enumerate(CLIP_CH)}
+    md = pd.DataFrame({"video": [f"v{k}.avi" for k in range(n_ep)]})
+    epochs = mne.EpochsArray(data, info, metadata=md, verbose=False)
+    epochs.set_montage(mne.channels.make_dig_montage(ch_pos=pos, coord_frame="head"))
+    return epochs
+
+
+def test_prepare_epochs_picks_checks_and_logs(clips, caplog):
+    before = clips.get_data()
+    out, steps = prepare_epochs(clips, verbose="info")
+    assert isinstance(out, mne.BaseEpochs) and out is not clips
+    assert out.ch_names == CLIP_CH  # EEG picked, stim dropped
+    np.testing.assert_array_equal(out.get_data(), before[:, :4])
+    pd.testing.assert_frame_equal(out.metadata, clips.metadata)
+    # a plain JSON-able record of what was done (nothing but the picking here)
+    assert json.loads(json.dumps(steps)) == steps
+    drift = steps.pop("drift")
+    assert 0.0 <= drift < 0.1
+    assert steps == {
+        "n_eeg": 4,
+        "n_dropped": 1,
+        "l_freq": None,
+        "h_freq": None,
+        "filter": None,
+        "sfreq_in": SF_CLIPS,
+        "sfreq": SF_CLIPS,
+    }
+    lines = [r.getMessage() for r in caplog.records if "EEG input" in r.getMessage()]
+    assert len(lines) == 1
+    assert lines[0].startswith("EEG input: 4 EEG channel(s); 1 other channel(s)")
+    # the input is untouched
+    assert clips.ch_names == CLIP_CH + ["STI"]
+    np.testing.assert_array_equal(clips.get_data(), before)
+
+
+def test_prepare_epochs_runs_the_braindecode_chain(clips, caplog):
+    before = clips.get_data()
+    with pytest.warns(RuntimeWarning, match=r"500 Hz is resampled to sfreq=250"):
+        out, steps = prepare_epochs(
+            clips, sfreq=250.0, l_freq=1.0, h_freq=40.0, verbose="info"
+        )
+    assert out.info["sfreq"] == 250.0 and out.get_data().shape == (12, 4, 500)
+    # a 1 Hz high-pass FIR is longer than a 2-s clip: the zero-phase IIR runs
+    assert steps["filter"] == "iir"
+    assert (steps["l_freq"], steps["h_freq"]) == (1.0, 40.0)
+    assert (steps["sfreq_in"], steps["sfreq"]) == (SF_CLIPS, 250.0)
+    assert json.loads(json.dumps(steps)) == steps
+    (line,) = [m for r in caplog.records if "EEG input" in (m := r.getMessage())]
+    assert "band-pass 1-40 Hz (IIR)" in line and "resampled 500 -> 250 Hz" in line
+    # the same chain as preprocess_eeg: 10 Hz kept, 80 Hz removed
+    same = preprocess_eeg(clips, sfreq=250.0, l_freq=1.0, h_freq=40.0)
+    np.testing.assert_allclose(out.get_data(), same.get_data())
+    mid = out.get_data()[:, :, 125:375]
+    np.testing.assert_allclose(_amplitude(mid[:, 0], 250.0, 10.0), AMP_ALPHA, rtol=0.1)
+    assert _amplitude(mid[:, 1], 250.0, 80.0).max() < 0.05 * AMP_ALPHA
+    # each step can be switched off; an h_freq above Nyquist is dropped (noted)
+    caplog.clear()
+    hp, steps = prepare_epochs(clips, l_freq=1.0, h_freq=300.0, verbose="info")
+    assert (steps["l_freq"], steps["h_freq"], steps["filter"]) == (1.0, None, "iir")
+    assert "low-pass skipped" in caplog.text and "high-pass 1 Hz" in caplog.text
+    assert hp.info["sfreq"] == SF_CLIPS
+    # the input is untouched
+    assert clips.info["sfreq"] == SF_CLIPS
+    np.testing.assert_array_equal(clips.get_data(), before)
+
+
+def test_prepare_epochs_errors_and_warnings(clips):
+    with pytest.raises(TypeError, match="mne.Epochs"):
+        prepare_epochs(np.zeros((2, 4, 100)))
+    misc = mne.EpochsArray(
+        np.zeros((2, 1, 100)), mne.create_info(["M"], 100.0, "misc"), verbose=False
+    )
+    with pytest.raises(ValueError, match=r"train has no EEG channels.*'misc'"):
+        prepare_epochs(misc, name="train")
+    info = mne.create_info(CLIP_CH + ["STI"], SF_CLIPS, ["eeg"] * 4 + ["stim"])
+    nopos = mne.EpochsArray(clips.get_data(), info, verbose=False)
+    with pytest.raises(ValueError, match=r"\['C3', 'C4', 'CZ', 'PZ'\] have no pos"):
+        prepare_epochs(nopos)
+    assert prepare_epochs(nopos, require_positions=False)[1]["n_eeg"] == 4
+    nan = clips.get_data()
+    nan[3, 1, 10] = np.nan
+    nan = mne.EpochsArray(nan, clips.info, verbose=False)
+    with pytest.raises(ValueError, match=r"y holds NaN/Inf in channel\(s\) \['C4'\]"):
+        prepare_epochs(nan)
+    with pytest.raises(ValueError, match=r"l_freq=40.0 >= h_freq=30.0"):
+        prepare_epochs(clips, l_freq=40.0, h_freq=30.0)
+    with pytest.raises(ValueError, match="sfreq.*0"):
+        prepare_epochs(clips, sfreq=0)
+    micro = clips.copy().apply_function(lambda x: x * 1e6, picks="eeg")
+    with pytest.warns(RuntimeWarning, match=r"microvolts.*1e-6"):
+        prepare_epochs(micro)
+    ramp = np.linspace(-1, 1, len(clips.times)) * 2e-4
+    drifting = clips.copy().apply_function(lambda x: x + ramp, picks="eeg")
+    with pytest.warns(RuntimeWarning, match="Slow drifts dominate"):
+        steps = prepare_epochs(drifting)[1]
+    assert steps["drift"] > 0.5
+    # a high-pass on the clips removes what the warning was about
+    assert prepare_epochs(drifting, l_freq=1.0)[1]["drift"] < 0.5
+
+
+def test_prepare_epochs_without_chain_needs_no_torch():
+    code = (
+        "import sys, mne, numpy as np\n"
+        "from mne_video2eeg.preprocessing import prepare_epochs\n"
+        "info = mne.create_info(2, 100.0, 'eeg')\n"
+        "x = np.random.default_rng(0).standard_normal((3, 2, 100)) * 1e-5\n"
+        "prepare_epochs(mne.EpochsArray(x, info), require_positions=False)\n"
+        "assert 'braindecode' not in sys.modules and 'torch' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
 # --------------------------------------------------------------------------- #
@@ -265,3 +401,15 @@ def test_make_clip_epochs_bad_input(ramp_raw):
     misc = mne.io.RawArray(np.zeros((1, 100)), mne.create_info(1, 100.0, "misc"))
     with pytest.raises(ValueError, match="no EEG channels"):
         make_clip_epochs(misc)
+
+
+def test_make_clip_epochs_old_name_warns(ramp_raw):
+    from mne_video2eeg import preprocessing
+
+    ramp_raw.set_annotations(mne.Annotations([1.0, 4.0], [0.0, 0.0], ["a", "b"]))
+    with pytest.warns(FutureWarning, match=r"moved to mne_video2eeg.datasets"):
+        old = preprocessing.make_clip_epochs(ramp_raw, clip_duration=1.0)
+    new = make_clip_epochs(ramp_raw, clip_duration=1.0)
+    np.testing.assert_array_equal(old.get_data(), new.get_data())
+    pd.testing.assert_frame_equal(old.metadata, new.metadata)
+    assert "make_clip_epochs" not in preprocessing.__all__

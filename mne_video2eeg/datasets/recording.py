@@ -296,7 +296,8 @@ def read_video_recording(
         :func:`~mne_video2eeg.preprocessing.make_clip_epochs`) and any
         annotation extras.
     """
-    from ..preprocessing import _check_volts, make_clip_epochs, preprocess_eeg
+    from ..preprocessing import check_volts, preprocess_eeg
+    from ._windows import make_clip_epochs
 
     _validate_type(raw, mne.io.BaseRaw, "raw", "mne.io.Raw")
     subject = _check_subject(subject, raw)
@@ -331,7 +332,7 @@ def read_video_recording(
             f"{raw.info['sfreq']:g} Hz"
         )
     else:  # preprocess_eeg checks the units on its way
-        _check_volts(raw)
+        check_volts(raw)
     epochs = make_clip_epochs(raw, clip_duration=clip_duration, event_id=event_id)
 
     md = epochs.metadata.copy()
