@@ -640,8 +640,3 @@ def make_clip_epochs(raw, **kwargs):
     from .datasets import make_clip_epochs as _moved
 
     return _moved(raw, **kwargs)
-
-
-# removed when the estimator moves to prepare_epochs
-_check_volts = check_volts
-_check_drift = check_drift

@@ -160,11 +160,11 @@ def _own_recording(n_seconds=40.0, sfreq=240.0):
 def _line_fraction(data):
     import warnings
 
-    from mne_video2eeg.preprocessing import _check_drift
+    from mne_video2eeg.preprocessing import check_drift
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the fraction is what is tested here
-        return _check_drift(data)
+        return check_drift(data)
 
 
 def test_own_recording_8ch_240hz_with_drifts(videos, caplog):

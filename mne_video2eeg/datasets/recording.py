@@ -2,7 +2,7 @@
 
 The recording is a continuous :class:`mne.io.Raw` whose annotations mark the
 onset of each video; the videos are files on disk. The reader returns the
-clip epochs (cut by :func:`~mne_video2eeg.preprocessing.make_clip_epochs`,
+clip epochs (cut by :func:`~mne_video2eeg.datasets.make_clip_epochs`,
 braindecode's windowing) and the matching
 :class:`~mne_video2eeg.video.io.VideoClip` objects, the same pair as
 :func:`~mne_video2eeg.datasets.read_seed_dv` and
@@ -239,7 +239,7 @@ def read_video_recording(
     Each annotation of ``raw`` that names a video (its description is the
     video's file name, or is mapped to it by ``description_to_video``) starts
     one epoch of ``clip_duration`` seconds; the windowing is
-    :func:`~mne_video2eeg.preprocessing.make_clip_epochs` (braindecode's
+    :func:`~mne_video2eeg.datasets.make_clip_epochs` (braindecode's
     ``create_windows_from_events``). The videos come back as
     :class:`~mne_video2eeg.video.io.VideoClip` segments of the same length, so
     ``extract_video_features(clips)`` and the epochs match on ``video``.
@@ -293,7 +293,7 @@ def read_video_recording(
         ``metadata`` columns: ``video``, ``subject``, ``emotion``,
         ``video_file`` (file name), ``start``/``stop`` (seconds in the video
         file), ``description``, ``onset`` and ``sample`` (from
-        :func:`~mne_video2eeg.preprocessing.make_clip_epochs`) and any
+        :func:`~mne_video2eeg.datasets.make_clip_epochs`) and any
         annotation extras.
     """
     from ..preprocessing import check_volts, preprocess_eeg
