@@ -75,7 +75,9 @@ def test_extreme_sizes():
     with pytest.raises(ValueError, match="no video"):
         gen.generate(feats.isel(video=[]))
     long_feats, long_epochs = _pair(2, n_times=2000)  # 20-s clips
-    gen = Video2EEGGenerator(**{**TINY, "module__patch_size": 100}).fit(long_feats, long_epochs)
+    gen = Video2EEGGenerator(**{**TINY, "module__patch_size": 100}).fit(
+        long_feats, long_epochs
+    )
     assert gen.generate(long_feats, subject="01").get_data().shape == (2, 8, 2000)
 
 
