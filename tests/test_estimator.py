@@ -424,6 +424,7 @@ def test_every_network_setting_is_routed_and_saved(tiny, tmp_path):
         "adv_weight": 0.2,
         "trf_weight": 0.5,
         "residual": True,
+        "subject_drop_prob": 0.2,
     }
     settings = network_settings()
     assert set(changed) == set(settings["denoiser"]) | set(settings["diffusion"])

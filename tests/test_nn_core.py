@@ -133,6 +133,30 @@ def test_gradients_reach_all_parameters():
     assert missing == []
 
 
+@pytest.mark.parametrize("term", ["mse", "disc_loss", "trf_mse"])
+def test_population_embedding_learns_from_every_loss_term(term):
+    """Subject dropout trains the unknown row in every path, on known subjects."""
+    den = _make(cond_drop_prob=0.0)  # no CFG drop: only subject dropout
+    model = VideoEEGDiffusion(den, subject_drop_prob=0.5).train()
+    cond = _cond(8)
+    cond["subject"] = torch.arange(8) % N_SUBJ  # training subjects only
+    terms, _ = model.loss_terms(
+        torch.randn(8, 8, 64), cond, generator=torch.Generator().manual_seed(0)
+    )
+    terms[term].backward()
+    unknown = den.cond.subject_embed.weight.grad[-1]
+    assert unknown.abs().sum() > 0
+    # without subject dropout the unknown row gets nothing
+    den.zero_grad()
+    model.subject_drop_prob = 0.0
+    terms, _ = model.loss_terms(
+        torch.randn(8, 8, 64), cond, generator=torch.Generator().manual_seed(0)
+    )
+    terms[term].backward()
+    grad = den.cond.subject_embed.weight.grad
+    assert grad is None or not grad[-1].any()
+
+
 def test_gradients_when_switched_off():
     # legitimately gradient-free: nothing. Switched-off parts are not built.
     den = _make(self_play=False, spatial_attention=False, ref_encoder=False)

@@ -64,6 +64,14 @@ class VideoEEGDiffusion(nn.Module):
         nothing samples EEG with the fitted spectra and channel correlations.
         The transform is a per-bin matrix product in the Fourier domain of
         the clip: exactly invertible.
+    subject_drop_prob : float
+        Probability, per training clip, of replacing its subject by the
+        learned "unknown subject" in every path that uses the subject (the
+        lag path's FiLM and expected-EEG map, the network's embedding, the
+        whitening, which then uses the population's cross-spectrum). It trains
+        the population embedding that ``generate(subject=None)`` and held-out
+        subjects use; independent of the classifier-free-guidance drop, which
+        also removes the video.
     """
 
     def __init__(
@@ -75,8 +83,14 @@ class VideoEEGDiffusion(nn.Module):
         trf_weight: float = 1.0,
         residual: bool = True,
         whiten: bool = True,
+        subject_drop_prob: float = 0.1,
     ):
         super().__init__()
+        if not 0.0 <= float(subject_drop_prob) < 1.0:
+            raise ValueError(
+                f"subject_drop_prob must be in [0, 1), got {subject_drop_prob!r}."
+            )
+        self.subject_drop_prob = float(subject_drop_prob)
         self.denoiser = denoiser
         self.adv_weight = float(adv_weight)
         self.trf_weight = float(trf_weight)
@@ -166,6 +180,27 @@ class VideoEEGDiffusion(nn.Module):
             ``loss``, ``mse``, ``disc_loss``, ``disc_acc``, ``gate_mean``,
             ``trf_mse`` (those that apply).
         """
+        terms, aux = self.loss_terms(x0, cond, generator=generator)
+        loss = terms["mse"]
+        if "disc_loss" in terms:
+            loss = loss + self.adv_weight * terms["disc_loss"]
+        if "trf_mse" in terms:
+            loss = loss + self.trf_weight * terms["trf_mse"]
+        logs = {k: float(v.detach()) for k, v in {**terms, **aux}.items()}
+        logs["loss"] = float(loss.detach())
+        return loss, logs
+
+    def loss_terms(self, x0: torch.Tensor, cond: dict, *, generator=None):
+        """Return the differentiable terms of :meth:`loss`, unweighted.
+
+        Returns
+        -------
+        terms : dict of Tensor
+            ``mse`` (the diffusion loss), ``disc_loss`` (self-play, when on)
+            and ``trf_mse`` (the expected-EEG map, when ``trf_weight > 0``).
+        aux : dict of Tensor
+            The self-play statistics (``gate_mean``, ``disc_acc``), detached.
+        """
         den = self.denoiser
         b = x0.shape[0]
         t = torch.randint(
@@ -176,30 +211,36 @@ class VideoEEGDiffusion(nn.Module):
             device=x0.device,
         )
         noise = torch.randn(x0.shape, generator=generator, device=x0.device)
+        cond = self._drop_subjects(cond, generator)
         ctx = den.encode_condition(cond, generator=generator)
         mean = ctx["mean"][..., : den.n_times]
         r0 = x0 - mean.detach() if self.residual else x0
         # the expected-EEG map stays fitted in the raw space: fitted on the
-        # whitened EEG (generalised least squares) it learned nothing in 60
-        # epochs (benchmarks/NOTES.md)
+        # whitened EEG (generalised least squares) it learned nothing
+        # (benchmarks/NOTES.md)
         r0 = self.whiten_eeg(r0, cond["subject"])
         a = self.sqrt_acp[t][:, None, None]
         s = self.sqrt_1m_acp[t][:, None, None]
         x_t = a * r0 + s * noise
         target = noise if den.prediction_type == "epsilon" else a * noise - s * r0
         pred, aux = den(x_t, t, ctx=ctx, generator=generator, return_aux=True)
-        mse = F.mse_loss(pred, target)
-        loss = mse
-        logs = {"mse": float(mse.detach())}
+        terms = {"mse": F.mse_loss(pred, target)}
         if "disc_loss" in aux:
-            loss = loss + self.adv_weight * aux["disc_loss"]
+            terms["disc_loss"] = aux.pop("disc_loss")
         if self.trf_weight > 0 and den.cond.lag is not None:
-            trf_mse = F.mse_loss(mean, x0)
-            loss = loss + self.trf_weight * trf_mse
-            logs["trf_mse"] = float(trf_mse.detach())
-        logs.update({k: float(v.detach()) for k, v in aux.items()})
-        logs["loss"] = float(loss.detach())
-        return loss, logs
+            terms["trf_mse"] = F.mse_loss(mean, x0)
+        return terms, {k: v.detach() for k, v in aux.items()}
+
+    def _drop_subjects(self, cond: dict, generator) -> dict:
+        """Replace subjects by the unknown subject with ``subject_drop_prob``."""
+        if not self.training or self.subject_drop_prob <= 0:
+            return cond
+        subject = torch.as_tensor(cond["subject"])
+        drop = torch.rand(len(subject), generator=generator, device=subject.device)
+        unknown = torch.full_like(subject, self.denoiser.cond.n_subjects)
+        return dict(
+            cond, subject=torch.where(drop < self.subject_drop_prob, unknown, subject)
+        )
 
     # ---------------------------------------------------------------- sample
     def make_sampler(self, sampler: str = "trigflow"):
