@@ -89,6 +89,8 @@ class RoutedParamsMixin(BaseEstimator):
                 f"module__prediction_type={prediction!r}. Pass sampler='dpmsolver' "
                 "(with n_inference_steps=10 or more) or v-prediction."
             )
+        if isinstance(self.condition_on_video, str):
+            _check_option("condition_on_video", self.condition_on_video, ("onset",))
         band = self.eeg_band
         if not isinstance(band, tuple | list) or len(band) != 2:
             raise ValueError(

@@ -52,10 +52,10 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         samples are coloured back, so they have the subject's spectra, channel
         correlations and amplitude. ``"spectral"`` whitens each channel alone,
         ``"none"`` not at all; ``True``/``False`` mean the first/last.
-    condition_on_video : bool
-        Give the network the video features. False trains the same network
-        on the subject alone (every frame masked): the unconditional
-        baseline that shows how much of the output follows the video.
+    condition_on_video : bool | "onset"
+        Give the network the video features. False (every frame masked) and
+        ``"onset"`` (features blanked, frame times kept: it knows a video
+        started, not which) are the unconditional baselines.
     n_epochs, batch_size, learning_rate, weight_decay, ema_decay : float | int
         Training length and optimiser settings (AdamW with EMA weights).
     sfreq : float
@@ -179,11 +179,10 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         self : Video2EEGGenerator
             The fitted generator.
         """
+        from . import preprocessing as pp
         from ._training import log_fit_summary, train_diffusion
         from .graphs import make_electrode_graph, make_signal_graph
         from .nn import config as net
-        from .preprocessing import apply_channel_scale as to_working_scale
-        from .preprocessing import fit_channel_scale, prepare_epochs
         from .spectra import CrossSpectralModel, video_locked_residual
 
         module_params = self._module_params()
@@ -191,14 +190,12 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         X = _inputs.check_features(X)
         md = _inputs.check_epochs(y)
         rows = _inputs.match_videos(X, md["video"])
-        l_freq, h_freq = self.eeg_band
-        epochs, self.preprocessing_ = prepare_epochs(
-            y, sfreq=self.sfreq, l_freq=l_freq, h_freq=h_freq
-        )
+        band = dict(zip(("l_freq", "h_freq"), self.eeg_band, strict=True))
+        epochs, self.preprocessing_ = pp.prepare_epochs(y, sfreq=self.sfreq, **band)
         data = epochs.get_data()  # Volts, (n_epochs, n_channels, n_times)
-        mean, std = fit_channel_scale(data, ch_names=epochs.ch_names)
+        mean, std = pp.fit_channel_scale(data, ch_names=epochs.ch_names)
         self.scale_ = {"mean": mean, "std": std}
-        x0 = to_working_scale(data, mean, std).astype(np.float32)
+        x0 = pp.apply_channel_scale(data, mean, std).astype(np.float32)
 
         self.info_ = epochs.info.copy()
         self.n_times_ = data.shape[-1]
@@ -235,9 +232,8 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
             module.set_whitening(self.spectral_model_.colouring_)
         tensors = {
             "x0": torch.from_numpy(x0),
-            "video": torch.from_numpy(tokens.values[rows]),
+            **self._video_input(tokens, rows),
             "video_time": torch.from_numpy(tokens.times),
-            "video_mask": torch.from_numpy(self._video_mask(tokens.mask[rows])),
             "subject": torch.from_numpy(subject_idx),
         }
         logger.info(
@@ -270,9 +266,14 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         log_fit_summary(self.history_, time.perf_counter() - t_start)
         return self
 
-    def _video_mask(self, mask: np.ndarray) -> np.ndarray:
-        """Frames the network may see (none for the unconditional baseline)."""
-        return mask if self.condition_on_video else np.zeros_like(mask)
+    def _video_input(self, tokens, rows) -> dict:
+        """Return the features and frames the network may see (condition mode)."""
+        values, mask = tokens.values[rows], tokens.mask[rows]
+        if isinstance(self.condition_on_video, str):  # "onset": times only
+            values = np.zeros_like(values)
+        elif not self.condition_on_video:
+            mask = np.zeros_like(mask)
+        return {"video": torch.from_numpy(values), "video_mask": torch.from_numpy(mask)}
 
     # ------------------------------------------------------------- generate
     @verbose_method
@@ -331,9 +332,8 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         )
         rep = np.repeat(np.arange(len(ids)), n_samples)
         cond = {
-            "video": torch.from_numpy(tokens.values[rep]),
+            **self._video_input(tokens, rep),
             "video_time": torch.from_numpy(tokens.times),
-            "video_mask": torch.from_numpy(self._video_mask(tokens.mask[rep])),
             "subject": torch.full((len(rep),), subj_idx, dtype=torch.long),
         }
         x = sample_batched(

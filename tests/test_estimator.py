@@ -241,6 +241,14 @@ def test_unconditional_ignores_the_video(tiny):
     a = gen.generate(feats.isel(video=[0]), subject="01", random_state=3)
     b = gen.generate(feats.isel(video=[3]), subject="01", random_state=3)
     np.testing.assert_allclose(a.get_data(), b.get_data())
+    onset = Video2EEGGenerator(**{**TINY, "condition_on_video": "onset"}).fit(
+        feats, epochs
+    )
+    a = onset.generate(feats.isel(video=[0]), subject="01", random_state=3)
+    b = onset.generate(feats.isel(video=[3]), subject="01", random_state=3)
+    np.testing.assert_allclose(a.get_data(), b.get_data())
+    with pytest.raises(ValueError, match="condition_on_video"):
+        clone(onset).set_params(condition_on_video="video").fit(feats, epochs)
     conditional = tiny[2]
     c = conditional.generate(feats.isel(video=[0]), subject="01", random_state=3)
     d = conditional.generate(feats.isel(video=[3]), subject="01", random_state=3)
