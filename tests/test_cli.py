@@ -92,6 +92,7 @@ def test_console_script_installed():
     assert out.stdout.strip() == __version__
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
     # a tiny configuration: the real default is exercised by the README command
     monkeypatch.setitem(cli.DEMO_PARAMS, "module__width", 16)

@@ -100,6 +100,7 @@ def test_bad_tensors():
         train_diffusion(_model(), bad, n_epochs=1)
 
 
+@pytest.mark.slow
 def test_overfit_single_pair():
     """The seed's first experiment: one (video, EEG) pair, learn it exactly.
 
