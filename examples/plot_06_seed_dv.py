@@ -94,6 +94,34 @@ elif have_data:
     print("Set CLIP_WEIGHTS to label emotions; clips stay 'unknown' for now.")
 
 # %%
+# From (features, epochs) to a synthetic BIDS dataset
+# ---------------------------------------------------
 # From here the pair ``(feats, epochs)`` goes to
 # :class:`~mne_video2eeg.Video2EEGGenerator` exactly as the simulated data do in
-# :ref:`ex-quickstart`.
+# :ref:`ex-quickstart`, and on to a dataset as in :ref:`ex-own-recording`:
+#
+# 1. hold out some concepts: split the clips by ``epochs.metadata["concept"]``
+#    so that the held-out concepts' videos are never seen in training, and
+#    select their features with ``feats.sel(video=...)``;
+# 2. :meth:`Video2EEGGenerator.fit <mne_video2eeg.Video2EEGGenerator.fit>` on
+#    the training clips' ``(feats, epochs)``; the subject labels of
+#    :func:`~mne_video2eeg.datasets.read_seed_dv` (``"01"`` ...) become the
+#    generator's subjects (``gen.subjects_``);
+# 3. :meth:`~mne_video2eeg.Video2EEGGenerator.generate` for the held-out
+#    videos, with ``subject="01"`` (or ``None`` for the population) and
+#    ``n_samples`` draws per video: :class:`mne.EpochsArray` in Volts with
+#    the 62 SEED channels. Videos seen in training keep their emotion label;
+#    held-out ones get CLIP's zero-shot label when the features are CLIP's
+#    with local weights, else ``"unknown"`` (``emotion=labels["emotion"]
+#    .to_dict()`` passes the labels of :func:`~mne_video2eeg.label_emotions`);
+# 4. :func:`~mne_video2eeg.write_bids` with ``videos=clips`` writes a BIDS
+#    derivative dataset: the block videos are copied to ``stimuli/`` and
+#    each clip's ``events.tsv`` row names its segment (``video``, e.g.
+#    ``"b1_c07_k2"``) and file (``stim_file``); ``source_datasets=`` can cite
+#    SEED-DV;
+# 5. :func:`mne_bids.read_raw_bids` reads a synthetic run back, with one
+#    annotation per generated clip.
+#
+# On a 2-core CPU, fitting the default generator on one subject's block (200
+# clips) for 100 epochs takes several minutes (``n_epochs`` and a GPU,
+# ``device="cuda"``, shorten it).

@@ -43,6 +43,26 @@ def _public_names():
     return out
 
 
+def _cli_subcommands():
+    import argparse
+
+    from mne_video2eeg.cli import _build_parser
+
+    parser = _build_parser()
+    (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return list(sub.choices)
+
+
+def test_cli_subcommands_documented():
+    """The user guide and the API reference name every sub-command."""
+    commands = _cli_subcommands()
+    assert "evaluate" in commands
+    usage = (ROOT / "doc" / "usage.rst").read_text(encoding="utf-8")
+    api = (ROOT / "doc" / "api.rst").read_text(encoding="utf-8")
+    assert not [c for c in commands if f"``{c}``" not in usage], usage
+    assert not [c for c in commands if f"``mne-video2eeg {c}" not in api], api
+
+
 @pytest.mark.slow
 def test_docs_build_offline(tmp_path):
     missing = _missing_doc_tools()
@@ -92,7 +112,7 @@ def test_docs_build_offline(tmp_path):
     # every example ran and has its gallery page, with at least one figure
     # for the examples that draw (SEED-DV only prints without the data)
     examples = sorted(p.stem for p in (ROOT / "examples").glob("plot_*.py"))
-    assert len(examples) >= 6
+    assert len(examples) >= 7
     gallery = out / "auto_examples"
     assert (gallery / "index.html").is_file()
     for name in examples:
@@ -100,3 +120,6 @@ def test_docs_build_offline(tmp_path):
         assert page.is_file(), name
         if name != "plot_06_seed_dv":
             assert list((out / "_images").glob(f"sphx_glr_{name}_0*.png")), name
+    # the page for users with their own recording is reachable from the guide
+    usage_html = (out / "usage.html").read_text(encoding="utf-8")
+    assert "auto_examples/plot_07_own_recording.html" in usage_html
