@@ -608,35 +608,3 @@ def invert_channel_scale(data, mean, std) -> np.ndarray:
     """
     arr, mean, std = _check_scale(data, mean, std)
     return arr * std + mean
-
-
-# --------------------------------------------------------------------------- #
-# moved
-
-
-def make_clip_epochs(raw, **kwargs):
-    """Cut clips (deprecated: use :func:`mne_video2eeg.datasets.make_clip_epochs`).
-
-    Parameters
-    ----------
-    raw : mne.io.Raw
-        Continuous EEG with annotations marking clip onsets.
-    **kwargs
-        As for :func:`mne_video2eeg.datasets.make_clip_epochs`.
-
-    Returns
-    -------
-    epochs : mne.Epochs
-        One epoch per clip.
-    """
-    warnings.warn(
-        "mne_video2eeg.preprocessing.make_clip_epochs moved to "
-        "mne_video2eeg.datasets.make_clip_epochs, next to the readers that use "
-        "it; the old name will be removed in the next release. Use "
-        "`from mne_video2eeg.datasets import make_clip_epochs`.",
-        FutureWarning,
-        stacklevel=2,
-    )
-    from .datasets import make_clip_epochs as _moved
-
-    return _moved(raw, **kwargs)

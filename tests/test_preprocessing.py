@@ -401,15 +401,3 @@ def test_make_clip_epochs_bad_input(ramp_raw):
     misc = mne.io.RawArray(np.zeros((1, 100)), mne.create_info(1, 100.0, "misc"))
     with pytest.raises(ValueError, match="no EEG channels"):
         make_clip_epochs(misc)
-
-
-def test_make_clip_epochs_old_name_warns(ramp_raw):
-    from mne_video2eeg import preprocessing
-
-    ramp_raw.set_annotations(mne.Annotations([1.0, 4.0], [0.0, 0.0], ["a", "b"]))
-    with pytest.warns(FutureWarning, match=r"moved to mne_video2eeg.datasets"):
-        old = preprocessing.make_clip_epochs(ramp_raw, clip_duration=1.0)
-    new = make_clip_epochs(ramp_raw, clip_duration=1.0)
-    np.testing.assert_array_equal(old.get_data(), new.get_data())
-    pd.testing.assert_frame_equal(old.metadata, new.metadata)
-    assert "make_clip_epochs" not in preprocessing.__all__
