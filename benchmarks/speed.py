@@ -43,6 +43,7 @@ import mne_video2eeg.nn.sampling as diffusion_mod  # noqa: E402
 from mne_video2eeg import Video2EEGGenerator  # noqa: E402
 from mne_video2eeg._training import train_diffusion  # noqa: E402
 from mne_video2eeg.nn import SAMPLERS, VideoEEGDenoiser, VideoEEGDiffusion  # noqa: E402
+from mne_video2eeg.nn.config import network_settings  # noqa: E402
 
 N_CHANNELS, N_TIMES, SFREQ = 62, 400, 200.0
 N_FRAMES, N_FEATURES, N_SUBJECTS = 4, 13, 15
@@ -64,7 +65,7 @@ def _graphs(seed=0):
 
 def _model():
     """The estimator's default network (its width, depth and patch size)."""
-    defaults = Video2EEGGenerator().get_params()
+    defaults = network_settings()["denoiser"]
     arch = {k: defaults[k] for k in ("width", "depth", "patch_size")}
     arch.update(_ARCH_OVERRIDE)
     with torch.random.fork_rng():
