@@ -185,7 +185,7 @@ def plot_band_topomaps(real, generated, *, bands=FREQ_BANDS, show=True) -> plt.F
     -------
     fig : matplotlib.figure.Figure
     """
-    from .metrics._spectral import _band_power, _check_bands
+    from .metrics._spectral import band_power, check_bands
 
     real, generated = _epochs(real, "real"), _epochs(generated, "generated")
     generated = _check_same(real, generated)
@@ -200,12 +200,12 @@ def plot_band_topomaps(real, generated, *, bands=FREQ_BANDS, show=True) -> plt.F
             "epochs.set_montage(mne_video2eeg.make_seed_montage())."
         )
     sfreq = real.info["sfreq"]
-    bands = _check_bands(bands, sfreq)
+    bands = check_bands(bands, sfreq)
     maps = {
         name: 10
         * np.log10(
             np.maximum(
-                _band_power(inst.get_data(picks=picks), sfreq, bands).mean(0), 1e-300
+                band_power(inst.get_data(picks=picks), sfreq, bands).mean(0), 1e-300
             )
             * 1e12
         )
@@ -372,7 +372,7 @@ def plot_covariance_comparison(real, generated, *, show=True) -> plt.Figure:
     fig : matplotlib.figure.Figure
     """
     from .metrics import riemann_distance
-    from .metrics._realism import _clip_correlation, _prepared
+    from .metrics._realism import clip_correlation, prepared_data
 
     real, generated = _epochs(real, "real"), _epochs(generated, "generated")
     generated = _check_same(real, generated)
@@ -380,8 +380,8 @@ def plot_covariance_comparison(real, generated, *, show=True) -> plt.Figure:
     for ax, (name, inst) in zip(
         axes, (("real", real), ("generated", generated)), strict=True
     ):
-        data, info = _prepared(inst, 1.0, 45.0, name)
-        im = ax.imshow(_clip_correlation(data).mean(0), vmin=-1, vmax=1, cmap="RdBu_r")
+        data, info = prepared_data(inst, 1.0, 45.0, name)
+        im = ax.imshow(clip_correlation(data).mean(0), vmin=-1, vmax=1, cmap="RdBu_r")
         if len(info.ch_names) <= 32:
             ticks = np.arange(len(info.ch_names))
             ax.set_xticks(ticks, info.ch_names, rotation=90, fontsize=7)

@@ -266,7 +266,8 @@ def test_evaluate_dataset(real):
         real,
         gen,
         clean=clean,
-        metrics=[m for m in M.METRICS if m != "eeg_fid"],
+        # one sample per key: no ensemble for the proper scores
+        metrics=[m for m in M.METRICS if m not in _ENSEMBLE_OR_FID],
         random_state=0,
     )
     assert isinstance(ds, xr.Dataset)
@@ -293,6 +294,71 @@ def test_evaluate_dataset(real):
     assert float(ds["evoked_correlation"]) > float(ds["evoked_mismatched"])
     with pytest.raises(ValueError, match="Invalid value for the 'metrics'"):
         M.evaluate(real, gen, metrics=["nope"])
+
+
+_ENSEMBLE_OR_FID = ("energy_score", "dispersion_ratio", "eeg_fid")
+
+
+@pytest.fixture(scope="module")
+def held_out(real):
+    """The demo's held-out set: 9 clips of one subject, one 'positive' clip."""
+    md = real.metadata
+    keep = [
+        i
+        for i, (s, v) in enumerate(zip(md.subject, md.video, strict=True))
+        if s == "01" and int(v[5:8]) in (0, 1, 2, 3, 4, 6, 7, 9, 10)
+    ]
+    sub = real[keep]
+    assert sub.metadata.emotion.value_counts().to_dict() == {
+        "negative": 4,
+        "neutral": 4,
+        "positive": 1,
+    }
+    rng = np.random.default_rng(3)
+    noise = 0.5 * _colored(rng, sub.get_data().shape)
+    return sub, _like(sub, sub.get_data() + noise)
+
+
+def test_evaluate_all_skips_unmet_preconditions(held_out, caplog):
+    """metrics=None: a metric the data do not allow is skipped, logged, listed."""
+    from mne_video2eeg.nn.eeg_features import EEGFeatureNet
+
+    real, gen = held_out
+    net = EEGFeatureNet(n_epochs=1, random_state=0)
+    net.fit(real.get_data(), real.metadata.emotion.to_numpy(), sfreq=SFREQ)
+    caplog.set_level("INFO", logger="mne")
+    # one real clip per key and no clean truth: the evoked ceiling is NaN
+    with pytest.warns(RuntimeWarning, match="noise ceiling is NaN"):
+        ds = M.evaluate(real, gen, feature_net=net, random_state=0, verbose=True)
+    skipped = ("energy_score", "dispersion_ratio", "tstr_score")
+    assert ds.attrs["skipped"] == ", ".join(skipped)
+    assert (
+        "2 real epochs per emotion, got 1 for ['positive']"
+        in (ds.attrs["skipped_tstr_score"])
+    )
+    for name in ("energy_score", "dispersion_ratio"):
+        assert "at least 2 generated samples" in ds.attrs[f"skipped_{name}"]
+    for name in ("tstr_accuracy", "trtr_accuracy", "energy_score", "energy_ratio"):
+        assert name not in ds
+    # everything else is scored
+    for name in ("mse", "pearson_correlation", "psd_distance", "eeg_fid"):
+        assert np.isfinite(float(ds[name])), name
+    assert ds["band_similarity"].dims == ("band",)
+    lines = [r.getMessage() for r in caplog.records if "Skipping" in r.getMessage()]
+    assert len(lines) == 3 and lines[-1].startswith("Skipping tstr_score: trtr")
+
+
+def test_evaluate_named_metric_raises(held_out):
+    """A metric asked for by name raises when the data do not allow it."""
+    real, gen = held_out
+    with pytest.raises(ValueError, match="2 real epochs per emotion, got 1"):
+        M.evaluate(real, gen, metrics=["mse", "tstr_score"])
+    with pytest.raises(ValueError, match="at least 2 generated samples per key"):
+        M.evaluate(real, gen, metrics=["energy_score"])
+    unlabelled = real.copy()
+    unlabelled.metadata = unlabelled.metadata.drop(columns="emotion")
+    with pytest.raises(ValueError, match="'emotion' metadata column"):
+        M.evaluate(unlabelled, gen, metrics=["eeg_fid"])
 
 
 @settings(

@@ -164,13 +164,14 @@ def test_evaluate_has_proper_scores(world):
     assert float(ds["energy_ratio"]) > 1.04
     assert ds["dispersion_ratio"].dims == ("band",)
     assert float(ds["dispersion_ratio"].mean()) < 0.35
-    # one sample per key: skipped, the rest still scored
+    assert ds.attrs["skipped"] == ""
+    # one sample per key: asked for by name, the proper scores raise (with all
+    # metrics they are skipped: tests/test_metrics.py)
     one = world["true"][world["true"].metadata["sample"] == 0]
-    ds = M.evaluate(
-        world["real"], one, metrics=["energy_score", "dispersion_ratio", "mse"]
-    )
-    assert "energy_score" not in ds and "dispersion_ratio" not in ds
-    assert "energy_score" in M.METRICS and "dispersion_ratio" in M.METRICS
+    for name in ("energy_score", "dispersion_ratio"):
+        assert name in M.METRICS
+        with pytest.raises(ValueError, match="at least 2 generated samples per key"):
+            M.evaluate(world["real"], one, metrics=["mse", name])
 
 
 def test_errors(world):

@@ -10,18 +10,19 @@ from __future__ import annotations
 import mne
 import numpy as np
 import xarray as xr
-from mne.utils import fill_doc, logger, verbose
+from mne.utils import logger
 from mne.utils import warn as mne_warn
 
 from ..utils._checks import _check_option, _check_positive, _check_random_state
+from ..utils._docs import verbose
 from ._realism import (
-    _ALPHA,
-    _amplitude,
-    _correlation_by_distance,
-    _default_bands,
-    _positions,
-    _prepared_pair,
-    _spectral_parameters,
+    ALPHA_BAND,
+    amplitude_from_data,
+    channel_positions,
+    correlation_by_distance_from_data,
+    default_bands,
+    prepared_pair,
+    spectral_parameters_from_data,
 )
 
 _CLASSIFIERS = ("riemann", "braindecode")
@@ -55,7 +56,6 @@ def _riemann_distance(da, db, estimator) -> float:
     return float(_riemann_tools()[1](ca, cb))
 
 
-@fill_doc
 @verbose
 def riemann_distance(
     epochs_a: mne.BaseEpochs,
@@ -83,9 +83,9 @@ def riemann_distance(
     Parameters
     ----------
     epochs_a, epochs_b : mne.Epochs
-        The two sets of clips, in Volts, with the same channels and sfreq.
-    l_freq, h_freq : float | None
-        Band-pass edges in Hz (None skips that side).
+        The two sets of clips, in Volts, with the same good EEG channels and
+        sampling rate.
+    %(l_freq_h_freq_realism)s
     estimator : "oas" | "lwf"
         Shrinkage covariance estimator (Oracle Approximating / Ledoit-Wolf).
     %(verbose)s
@@ -95,7 +95,7 @@ def riemann_distance(
     distance : float
         Dimensionless, >= 0.
     """
-    da, _, db, _ = _prepared_pair(epochs_a, epochs_b, l_freq, h_freq)
+    da, _, db, _ = prepared_pair(epochs_a, epochs_b, l_freq, h_freq)
     out = _riemann_distance(da, db, estimator)
     logger.info(f"riemann_distance: {out:.4g}")
     return out
@@ -207,7 +207,6 @@ def _c2st(da, db, sfreq, classifier, n_splits, max_epochs, rng):
     )
 
 
-@fill_doc
 @verbose
 def c2st(
     real: mne.BaseEpochs,
@@ -238,22 +237,18 @@ def c2st(
 
     Parameters
     ----------
-    real, generated : mne.Epochs
-        The two sets of clips, in Volts, with the same channels, sfreq and
-        clip length.
+    %(real_generated_sets)s
+        The classifier test needs clips of one length.
     classifier : "riemann" | "braindecode"
         ``"riemann"``: shrinkage covariance (OAS), tangent space at the
         Riemannian mean, logistic regression (pyriemann + scikit-learn).
         ``"braindecode"``: a small ShallowFBCSPNet trained with braindecode's
         ``EEGClassifier`` on CPU.
-    n_splits : int
-        Cross-validation folds (at most the clips in the smaller set).
-    l_freq, h_freq : float | None
-        Band-pass edges in Hz (None skips that side).
-    max_epochs : int
-        Training epochs of the braindecode network per fold.
-    random_state : None | int | numpy.random.Generator
-        Subsampling, folds and network initialisation.
+    %(n_splits_c2st)s
+    %(l_freq_h_freq_realism)s
+    %(max_epochs_c2st)s
+    random_state : int | numpy.random.Generator | None
+        Seed of the subsampling, the folds and the network initialisation.
     %(verbose)s
 
     Returns
@@ -266,7 +261,7 @@ def c2st(
     max_epochs = _check_positive(max_epochs, "max_epochs", integer=True)
     rng = _check_random_state(random_state)
     names = ("real", "generated")
-    da, info, db, _ = _prepared_pair(real, generated, l_freq, h_freq, names)
+    da, info, db, _ = prepared_pair(real, generated, l_freq, h_freq, names)
     out = _c2st(da, db, info["sfreq"], classifier, n_splits, max_epochs, rng)
     logger.info(
         f"c2st ({classifier}): accuracy {float(out.accuracy):.3f}, "
@@ -278,7 +273,7 @@ def c2st(
 def _check_positions(info_a, info_b):
     """Warn when both sets have positions and they differ (missing: see later)."""
     try:
-        pa, pb = _positions(info_a), _positions(info_b)
+        pa, pb = channel_positions(info_a), channel_positions(info_b)
     except ValueError:  # correlation_by_distance says what to do
         return
     gap = np.linalg.norm(pa - pb, axis=1).max()
@@ -290,7 +285,6 @@ def _check_positions(info_a, info_b):
         )
 
 
-@fill_doc
 @verbose
 def compare_realism(
     real: mne.BaseEpochs,
@@ -319,20 +313,18 @@ def compare_realism(
 
     Parameters
     ----------
-    real, generated : mne.Epochs
-        The two sets of clips, in Volts, with the same channels, sfreq and
-        channel positions (and, for the C2ST, clip length).
-    l_freq, h_freq : float | None
-        Band-pass edges in Hz (None skips that side).
+    %(real_generated_sets)s
+        They need the same channel positions, and, for the classifier test,
+        clips of one length.
+    %(l_freq_h_freq_realism)s
     classifiers : tuple of str
         The :func:`c2st` classifiers to run (``"riemann"``,
         ``"braindecode"``); empty skips the test.
-    n_splits, max_epochs : int
-        Passed to :func:`c2st`.
-    fraction : float
-        Passed to :func:`correlation_by_distance`.
-    random_state : None | int | numpy.random.Generator
-        Passed to :func:`c2st` (the same folds for every classifier).
+    %(n_splits_c2st)s
+    %(max_epochs_c2st)s
+    %(fraction_distance)s
+    random_state : int | numpy.random.Generator | None
+        Seed of :func:`c2st` (the same folds for every classifier).
     %(verbose)s
 
     Returns
@@ -355,14 +347,14 @@ def compare_realism(
     fraction = _check_positive(fraction, "fraction")
     rng = _check_random_state(random_state)
     names = ("real", "generated")
-    da, info_a, db, info_b = _prepared_pair(real, generated, l_freq, h_freq, names)
+    da, info_a, db, info_b = prepared_pair(real, generated, l_freq, h_freq, names)
     _check_positions(info_a, info_b)
-    bands = _default_bands(l_freq, h_freq)
+    bands = default_bands(l_freq, h_freq)
     per_set = {"amp": [], "exp": [], "alpha": [], "near": [], "far": []}
     for data, info in ((da, info_a), (db, info_b)):
-        sp = _spectral_parameters(data, info, (2.0, 40.0), _ALPHA, 6)
-        cd = _correlation_by_distance(data, info, 6, fraction, bands)
-        per_set["amp"].append(_amplitude(data))
+        sp = spectral_parameters_from_data(data, info, (2.0, 40.0), ALPHA_BAND, 6)
+        cd = correlation_by_distance_from_data(data, info, 6, fraction, bands)
+        per_set["amp"].append(amplitude_from_data(data))
         per_set["exp"].append(float(sp.exponent_median))
         per_set["alpha"].append(float(sp.alpha_peak_ratio_median))
         per_set["near"].append(float(cd.neighbour))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
-from mne.utils import fill_doc, verbose
 
 from .._bands import FREQ_BANDS
 from ..utils._checks import (
@@ -13,8 +12,17 @@ from ..utils._checks import (
     _check_random_state,
     _validate_type,
 )
-from ._match import _as_eeg, _check_pair, _labels, _matched_real, _need_sfreq, _prepare
-from ._spectral import _check_bands, _log_band_features
+from ..utils._docs import verbose
+from ._match import (
+    PreconditionError,
+    as_eeg,
+    check_pair,
+    emotion_labels,
+    matched_real,
+    need_sfreq,
+    prepare_pair,
+)
+from ._spectral import check_bands, log_band_features
 
 
 def _frechet(mu1, s1, mu2, s2) -> float:
@@ -31,7 +39,6 @@ def _frechet(mu1, s1, mu2, s2) -> float:
     return float(max(fd, 0.0))
 
 
-@fill_doc
 @verbose
 def eeg_fid(
     real,
@@ -59,19 +66,14 @@ def eeg_fid(
 
     Parameters
     ----------
-    real, generated : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Real and generated EEG in Volts. Training the net needs an ``emotion``
-        column in ``real.metadata``.
-    feature_net : mne_video2eeg.nn.eeg_features.EEGFeatureNet | None
-        A fitted feature network; None trains one on ``real``.
+    %(real_generated)s
+    %(feature_net)s
     n_epochs : int
         Training epochs when the network is trained here.
     random_state : int | numpy.random.Generator | None
         Seed of the network training.
-    sfreq : float | None
-        Sampling rate for array inputs.
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
+    %(sfreq_arrays)s
+    %(match)s
     %(verbose)s
 
     Returns
@@ -81,17 +83,17 @@ def eeg_fid(
     """
     from ..nn.eeg_features import EEGFeatureNet
 
-    r, g, groups = _prepare(real, generated, sfreq=sfreq, match=match)
+    r, g, groups = prepare_pair(real, generated, sfreq=sfreq, match=match)
     if feature_net is None:
-        y = _labels(r, "real")
-        sf = _need_sfreq(r, "eeg_fid")
+        y = emotion_labels(r, "real")
+        sf = need_sfreq(r, "eeg_fid")
         feature_net = EEGFeatureNet(n_epochs=n_epochs, random_state=random_state)
         feature_net.fit(r.data, y, sfreq=sf)
     _validate_type(feature_net, EEGFeatureNet, "feature_net")
-    fr = feature_net.transform(r.data[_matched_real(r, groups)])
+    fr = feature_net.transform(r.data[matched_real(r, groups)])
     fg = feature_net.transform(g.data)
     if len(fr) < 2 or len(fg) < 2:
-        raise ValueError(
+        raise PreconditionError(
             f"eeg_fid needs at least 2 epochs on each side, got {len(fr)} real "
             f"and {len(fg)} generated."
         )
@@ -100,7 +102,6 @@ def eeg_fid(
     )
 
 
-@fill_doc
 @verbose
 def tstr_score(
     real,
@@ -124,15 +125,14 @@ def tstr_score(
     Parameters
     ----------
     real, generated : mne.Epochs
-        With an ``emotion`` metadata column.
-    bands : dict of str -> (float, float)
-        Band edges in Hz.
+        Real and generated EEG in Volts, with an ``emotion`` metadata column
+        (the two sets need not share videos).
+    %(bands)s
     cv : int
         Folds of the real-data cross-validation (at most the smallest class).
-    random_state : int | None
+    random_state : int | numpy.random.Generator | None
         Seed of the fold shuffling.
-    sfreq : float | None
-        Sampling rate for array inputs (arrays carry no labels: unused).
+    %(sfreq_arrays)s
     %(verbose)s
 
     Returns
@@ -146,38 +146,43 @@ def tstr_score(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    r = _as_eeg(real, "real", sfreq)
-    g = _as_eeg(generated, "generated", sfreq)
-    _check_pair(r, g, sfreq)
-    sf = _need_sfreq(r, "tstr_score")
-    bands = _check_bands(bands, sf)
-    yr, yg = _labels(r, "real"), _labels(g, "generated")
+    r = as_eeg(real, "real", sfreq)
+    g = as_eeg(generated, "generated", sfreq)
+    check_pair(r, g, sfreq)
+    sf = need_sfreq(r, "tstr_score")
+    bands = check_bands(bands, sf)
+    yr, yg = emotion_labels(r, "real"), emotion_labels(g, "generated")
     if len(np.unique(yg)) < 2 or len(np.unique(yr)) < 2:
-        raise ValueError(
+        raise PreconditionError(
             "tstr_score needs at least 2 emotions in both real and generated, got "
             f"{sorted(set(yr))} and {sorted(set(yg))}."
         )
+    cv = _check_positive(cv, "cv", integer=True)
+    if cv < 2:
+        raise ValueError(f"cv must be >= 2 folds, got {cv}.")
+    counts = pd.Series(yr).value_counts()
+    n_splits = min(cv, int(counts.min()))
+    if n_splits < 2:
+        few = sorted(counts.index[counts < 2])
+        raise PreconditionError(
+            "trtr cross-validation needs >= 2 real epochs per emotion, got "
+            f"{int(counts.min())} for {few}."
+        )
     xr_, xg = (
-        _log_band_features(r.data, sf, bands),
-        _log_band_features(g.data, sf, bands),
+        log_band_features(r.data, sf, bands),
+        log_band_features(g.data, sf, bands),
     )
 
     def clf():
         return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
 
     tstr = float(clf().fit(xg, yg).score(xr_, yr))
-    n_min = int(pd.Series(yr).value_counts().min())
-    n_splits = min(_check_positive(cv, "cv", integer=True), n_min)
-    if n_splits < 2:
-        raise ValueError(
-            f"trtr cross-validation needs >= 2 real epochs per emotion, got {n_min}."
-        )
     seed = None
     if random_state is not None:
         seed = int(_check_random_state(random_state).integers(2**31 - 1))
     folds = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
     trtr = float(cross_val_score(clf(), xr_, yr, cv=folds).mean())
-    chance = float(pd.Series(yr).value_counts(normalize=True).max())
+    chance = float(counts.max() / counts.sum())
     return xr.Dataset(
         {
             "tstr": tstr,

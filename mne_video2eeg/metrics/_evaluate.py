@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import mne
+import inspect
+
 import xarray as xr
-from mne.utils import fill_doc, logger, verbose
+from mne.utils import logger
 
 from .._bands import FREQ_BANDS
-from ..utils._checks import (
-    _check_option,
-    _validate_type,
-)
+from ..utils._checks import _check_option, _validate_type
+from ..utils._docs import verbose
 from ._distribution import eeg_fid, tstr_score
 from ._evoked import evoked_correlation, lagged_xcorr
-from ._proper import _has_ensembles, dispersion_ratio, energy_score
+from ._match import PreconditionError
+from ._proper import dispersion_ratio, energy_score
 from ._signal import covariance_similarity, mae, mse, pearson_correlation
 from ._spectral import band_similarity, psd_distance
 
@@ -33,16 +33,49 @@ METRICS = (
     "tstr_score",
 )
 
-
-_SIMPLE = {
-    "mse": mse,
-    "mae": mae,
-    "pearson_correlation": pearson_correlation,
-    "covariance_similarity": covariance_similarity,
+# metric -> (function, {output variable: variable of the function's Dataset});
+# None: the function returns one number, stored under the metric's name.
+_TABLE = {
+    "mse": (mse, None),
+    "mae": (mae, None),
+    "pearson_correlation": (pearson_correlation, None),
+    "band_similarity": (
+        band_similarity,
+        {"band_similarity": "level", "band_topography": "topo"},
+    ),
+    "psd_distance": (psd_distance, None),
+    "evoked_correlation": (
+        evoked_correlation,
+        {
+            "evoked_correlation": "value",
+            "evoked_ceiling": "ceiling",
+            "evoked_ratio": "ratio",
+            "evoked_mismatched": "mismatched",
+        },
+    ),
+    "lagged_xcorr": (
+        lagged_xcorr,
+        {"xcorr_peak": "peak", "xcorr_lag": "lag", "xcorr_lag_s": "lag_s"},
+    ),
+    "energy_score": (
+        energy_score,
+        {
+            "energy_score": "value",
+            "energy_reference": "reference",
+            "energy_ratio": "ratio",
+        },
+    ),
+    "dispersion_ratio": (dispersion_ratio, {"dispersion_ratio": "ratio"}),
+    "covariance_similarity": (covariance_similarity, None),
+    "eeg_fid": (eeg_fid, None),
+    "tstr_score": (
+        tstr_score,
+        {"tstr_accuracy": "tstr", "trtr_accuracy": "trtr", "tstr_ratio": "ratio"},
+    ),
 }
+assert tuple(_TABLE) == METRICS
 
 
-@fill_doc
 @verbose
 def evaluate(
     real,
@@ -68,118 +101,72 @@ def evaluate(
     ``covariance_similarity``, ``eeg_fid``, ``tstr_accuracy``,
     ``trtr_accuracy``, ``tstr_ratio``.
 
+    Each metric gets the options below that it takes.
+
     Parameters
     ----------
-    real, generated : mne.Epochs
-        Real and generated EEG (Volts) with ``video`` (``subject``,
-        ``emotion``, ``sample``) metadata.
-    clean : mne.Epochs | ndarray | None
-        Noise-free truth aligned with ``real`` for the evoked metrics and the
-        references of ``energy_score`` and ``dispersion_ratio``.
-    n_samples : int | None
-        K for the evoked metrics, ``energy_score`` and ``dispersion_ratio``
-        (default: all samples per key).
+    %(real_generated)s
+    %(clean)s
+        It is the reference of the evoked metrics and sets the references of
+        ``energy_score`` and ``dispersion_ratio``.
+    %(n_samples_per_key)s
     metrics : list of str | None
-        Subset of ``("mse", "mae", "pearson_correlation", "band_similarity",
-        "psd_distance", "evoked_correlation", "lagged_xcorr", "energy_score",
-        "dispersion_ratio", "covariance_similarity", "eeg_fid",
-        "tstr_score")``; None = all. ``eeg_fid`` and ``tstr_score`` need
-        ``emotion`` labels, ``energy_score`` and ``dispersion_ratio`` at least
-        2 generated samples per key; each is skipped (with a log message) when
-        that is absent.
-    bands : dict of str -> (float, float)
-        Band edges in Hz.
-    feature_net : EEGFeatureNet | None
-        A fitted feature network for ``eeg_fid``.
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
-    random_state : int | None
-        Seed for ``eeg_fid`` training, ``tstr_score`` folds and the reference
-        ensembles of ``energy_score``.
+        Subset of :data:`METRICS`; None computes all of them that these data
+        allow. Some metrics have preconditions on the data: ``eeg_fid`` needs
+        ``emotion`` labels in ``real`` (without ``feature_net``),
+        ``tstr_score`` at least 2 emotions on each side and 2 real epochs per
+        emotion, ``energy_score`` and ``dispersion_ratio`` at least 2
+        generated samples per key, ``covariance_similarity`` 3 channels. With
+        ``metrics=None`` a metric whose preconditions are not met is skipped
+        (one log line says why, and the output's attrs list it); a metric
+        named in ``metrics`` raises instead.
+    %(bands)s
+    %(feature_net)s
+    %(match)s
+    random_state : int | numpy.random.Generator | None
+        Seed of the ``eeg_fid`` network training, the ``tstr_score`` folds and
+        the reference ensembles of ``energy_score``.
     %(verbose)s
 
     Returns
     -------
     scores : xarray.Dataset
+        The variables above, of the metrics computed. ``attrs["skipped"]``
+        names the skipped metrics (comma-separated, empty when none) and
+        ``attrs["skipped_<metric>"]`` gives each one's reason.
     """
+    explicit = metrics is not None
     if metrics is None:
         metrics = list(METRICS)
     _validate_type(metrics, (list, tuple), "metrics")
     for m in metrics:
         _check_option("metrics", m, METRICS)
-    kw = dict(match=match, verbose=False)
-    out = {}
-    labelled = all(
-        isinstance(x, mne.BaseEpochs)
-        and x.metadata is not None
-        and "emotion" in x.metadata.columns
-        for x in (real, generated)
+    options = dict(
+        clean=clean,
+        n_samples=n_samples,
+        bands=bands,
+        feature_net=feature_net,
+        match=match,
+        random_state=random_state,
     )
+    out, skipped = {}, {}
     for m in metrics:
+        func, names = _TABLE[m]
+        taken = inspect.signature(func).parameters
+        kw = {k: v for k, v in options.items() if k in taken}
         logger.info(f"Computing {m}")
-        if m in ("mse", "mae", "pearson_correlation", "covariance_similarity"):
-            out[m] = _SIMPLE[m](real, generated, **kw)
-        elif m == "band_similarity":
-            ds = band_similarity(real, generated, bands=bands, **kw)
-            out["band_similarity"] = ds["level"]
-            out["band_topography"] = ds["topo"]
-        elif m == "psd_distance":
-            out[m] = psd_distance(real, generated, **kw)
-        elif m == "evoked_correlation":
-            ds = evoked_correlation(
-                real, generated, clean=clean, n_samples=n_samples, **kw
-            )
-            out["evoked_correlation"] = ds["value"]
-            out["evoked_ceiling"] = ds["ceiling"]
-            out["evoked_ratio"] = ds["ratio"]
-            out["evoked_mismatched"] = ds["mismatched"]
-        elif m == "lagged_xcorr":
-            ds = lagged_xcorr(real, generated, clean=clean, n_samples=n_samples, **kw)
-            out["xcorr_peak"] = ds["peak"]
-            out["xcorr_lag"] = ds["lag"]
-            out["xcorr_lag_s"] = ds["lag_s"]
-        elif m in ("energy_score", "dispersion_ratio"):
-            if not _has_ensembles(real, generated, match, n_samples):
-                logger.info(
-                    f"Skipping {m}: needs Epochs with 'video' metadata and at "
-                    "least 2 generated samples per key"
-                )
-            elif m == "energy_score":
-                ds = energy_score(
-                    real,
-                    generated,
-                    clean=clean,
-                    n_samples=n_samples,
-                    random_state=random_state,
-                    **kw,
-                )
-                out["energy_score"] = ds["value"]
-                out["energy_reference"] = ds["reference"]
-                out["energy_ratio"] = ds["ratio"]
-            else:
-                ds = dispersion_ratio(
-                    real, generated, clean=clean, bands=bands, n_samples=n_samples, **kw
-                )
-                out["dispersion_ratio"] = ds["ratio"]
-        elif not labelled:
-            logger.info(f"Skipping {m}: needs Epochs with 'emotion' metadata")
-        elif m == "eeg_fid":
-            out[m] = eeg_fid(
-                real,
-                generated,
-                feature_net=feature_net,
-                random_state=random_state,
-                **kw,
-            )
-        elif m == "tstr_score":
-            ds = tstr_score(
-                real, generated, bands=bands, random_state=random_state, verbose=False
-            )
-            out["tstr_accuracy"] = ds["tstr"]
-            out["trtr_accuracy"] = ds["trtr"]
-            out["tstr_ratio"] = ds["ratio"]
-    data = {
-        k: (v if isinstance(v, xr.DataArray) else xr.DataArray(float(v)))
-        for k, v in out.items()
-    }
-    return xr.Dataset(data)
+        try:
+            result = func(real, generated, **kw, verbose=False)
+        except PreconditionError as err:
+            if explicit:
+                raise
+            logger.info(f"Skipping {m}: {err}")
+            skipped[m] = str(err)
+            continue
+        if names is None:
+            out[m] = xr.DataArray(float(result))
+        else:
+            out.update({name: result[var] for name, var in names.items()})
+    attrs = {"skipped": ", ".join(skipped)}
+    attrs.update({f"skipped_{m}": why for m, why in skipped.items()})
+    return xr.Dataset(out, attrs=attrs)

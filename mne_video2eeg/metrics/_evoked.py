@@ -5,37 +5,39 @@ from __future__ import annotations
 import mne
 import numpy as np
 import xarray as xr
-from mne.utils import fill_doc, logger, verbose, warn
+from mne.utils import logger, warn
 
 from ..utils._checks import (
     _check_positive,
 )
+from ..utils._docs import verbose
 from ._match import (
-    _EEG,
-    _EPS,
-    _as_eeg,
-    _corr_t,
-    _has_col,
-    _key_list,
-    _need_sfreq,
-    _prepare,
+    EPS,
+    EEGData,
+    as_eeg,
+    corr_t,
+    first_samples,
+    has_column,
+    key_list,
+    need_sfreq,
+    prepare_pair,
 )
 
 
-def _as_clean(clean, real: _EEG) -> np.ndarray:
+def as_clean(clean, real: EEGData) -> np.ndarray:
     """Clean truth aligned epoch by epoch with ``real``."""
     if isinstance(clean, mne.BaseEpochs):
-        c = _as_eeg(clean, "clean")
+        c = as_eeg(clean, "clean")
         if c.ch_names is not None and real.ch_names is not None:
             if c.ch_names != real.ch_names:
                 if set(c.ch_names) != set(real.ch_names):
                     raise ValueError("clean and real must have the same channels.")
                 c.data = c.data[:, [c.ch_names.index(n) for n in real.ch_names]]
         if c.metadata is not None and real.metadata is not None:
-            cols = [k for k in ("video", "subject") if _has_col(c, k)]
-            cols = [k for k in cols if _has_col(real, k)]
-            ckey = _key_list(c.metadata, cols)
-            rkey = _key_list(real.metadata, cols)
+            cols = [k for k in ("video", "subject") if has_column(c, k)]
+            cols = [k for k in cols if has_column(real, k)]
+            ckey = key_list(c.metadata, cols)
+            rkey = key_list(real.metadata, cols)
             lookup = {k: i for i, k in enumerate(ckey)}
             missing = sorted(set(rkey) - set(lookup))
             if missing:
@@ -47,7 +49,7 @@ def _as_clean(clean, real: _EEG) -> np.ndarray:
         else:
             data = c.data
     else:
-        data = _as_eeg(clean, "clean").data
+        data = as_eeg(clean, "clean").data
     if data.shape != real.data.shape:
         raise ValueError(
             "clean must align epoch by epoch with real (same shape), got "
@@ -56,7 +58,7 @@ def _as_clean(clean, real: _EEG) -> np.ndarray:
     return data
 
 
-def _references(r: _EEG, groups, clean):
+def _references(r: EEGData, groups, clean):
     """Per-key reference waveform, trial count and noise variance per channel."""
     refs, n_ref = [], []
     for _, ri, _ in groups:
@@ -79,15 +81,10 @@ def _references(r: _EEG, groups, clean):
     return refs, np.array(n_ref), var_noise
 
 
-def _gen_means(g: _EEG, groups, n_samples):
+def _gen_means(g: EEGData, groups, n_samples):
     means, ks = [], []
     for _, _, gi in groups:
-        if n_samples is not None:
-            if _has_col(g, "sample"):
-                keep = g.metadata["sample"].to_numpy()[gi] < n_samples
-                gi = gi[keep]
-            else:
-                gi = gi[:n_samples]
+        gi = first_samples(g, gi, n_samples)
         means.append(g.data[gi].mean(0))
         ks.append(len(gi))
     return np.array(means), np.array(ks)
@@ -108,7 +105,6 @@ def _mismatch_order(groups) -> np.ndarray | None:
     return order
 
 
-@fill_doc
 @verbose
 def evoked_correlation(
     reference,
@@ -151,19 +147,12 @@ def evoked_correlation(
 
     Parameters
     ----------
-    reference : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Real EEG (Volts); with ``clean`` it only supplies the noise estimate.
-    generated : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Generated EEG, K samples per key.
-    clean : mne.Epochs | ndarray | None
-        Noise-free truth aligned with ``reference`` (same epochs, or Epochs with
-        ``video``/``subject`` metadata).
-    n_samples : int | None
-        Use only the first K samples per key (column ``sample`` when present).
-    sfreq : float | None
-        Sampling rate for array inputs (unused here).
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
+    %(reference_generated)s
+    %(clean)s
+        It is the reference waveform, and ``reference - clean`` the noise.
+    %(n_samples_per_key)s
+    %(sfreq_arrays)s
+    %(match)s
     %(verbose)s
 
     Returns
@@ -172,13 +161,13 @@ def evoked_correlation(
         Scalars ``value``, ``ceiling``, ``ratio``, ``mismatched`` and
         ``n_samples`` (mean K).
     """
-    r, g, groups = _prepare(reference, generated, sfreq=sfreq, match=match)
+    r, g, groups = prepare_pair(reference, generated, sfreq=sfreq, match=match)
     if n_samples is not None:
         n_samples = _check_positive(n_samples, "n_samples", integer=True)
-    cl = None if clean is None else _as_clean(clean, r)
+    cl = None if clean is None else as_clean(clean, r)
     refs, n_ref, var_noise = _references(r, groups, cl)
     means, ks = _gen_means(g, groups, n_samples)
-    corr = _corr_t(means, refs)  # (n_keys, n_ch)
+    corr = corr_t(means, refs)  # (n_keys, n_ch)
     value = float(corr.mean())
     if var_noise is None:
         warn(
@@ -192,15 +181,15 @@ def evoked_correlation(
             var_sig = np.maximum(var_ref - var_noise / n_ref[:, None], 0.0)
         else:
             var_sig = var_ref
-        denom_g = np.maximum(var_sig + var_noise / ks[:, None], _EPS)
+        denom_g = np.maximum(var_sig + var_noise / ks[:, None], EPS)
         ceil = np.sqrt(var_sig / denom_g)
         if cl is None:
             ceil *= np.sqrt(
-                var_sig / np.maximum(var_sig + var_noise / n_ref[:, None], _EPS)
+                var_sig / np.maximum(var_sig + var_noise / n_ref[:, None], EPS)
             )
         ceiling = float(ceil.mean())
     order = _mismatch_order(groups)
-    mism = np.nan if order is None else float(_corr_t(means, refs[order]).mean())
+    mism = np.nan if order is None else float(corr_t(means, refs[order]).mean())
     ratio = value / ceiling if ceiling and np.isfinite(ceiling) else np.nan
     logger.info(
         f"evoked correlation {value:.3f} (ceiling {ceiling:.3f}, mismatched "
@@ -217,7 +206,6 @@ def evoked_correlation(
     )
 
 
-@fill_doc
 @verbose
 def lagged_xcorr(
     reference,
@@ -244,18 +232,14 @@ def lagged_xcorr(
 
     Parameters
     ----------
-    reference, generated : mne.Epochs | ndarray
-        As in :func:`evoked_correlation`.
-    clean : mne.Epochs | ndarray | None
-        Noise-free truth aligned with ``reference``.
+    %(reference_generated)s
+    %(clean)s
+        It is the reference waveform.
     max_lag : float
         Largest lag searched, in seconds.
-    n_samples : int | None
-        Use only the first K samples per key.
-    sfreq : float | None
-        Sampling rate for array inputs.
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
+    %(n_samples_per_key)s
+    %(sfreq_arrays)s
+    %(match)s
     %(verbose)s
 
     Returns
@@ -264,10 +248,12 @@ def lagged_xcorr(
         Scalars ``peak``, ``lag`` (samples), ``lag_s`` (seconds) and the curve
         ``xcorr`` on dim ``lag_samples``.
     """
-    r, g, groups = _prepare(reference, generated, sfreq=sfreq, match=match)
-    sf = _need_sfreq(r, "lagged_xcorr")
+    r, g, groups = prepare_pair(reference, generated, sfreq=sfreq, match=match)
+    sf = need_sfreq(r, "lagged_xcorr")
     max_lag = _check_positive(max_lag, "max_lag", strict=False)
-    cl = None if clean is None else _as_clean(clean, r)
+    if n_samples is not None:
+        n_samples = _check_positive(n_samples, "n_samples", integer=True)
+    cl = None if clean is None else as_clean(clean, r)
     refs, _, _ = _references(r, groups, cl)
     means, _ = _gen_means(g, groups, n_samples)
     n_t = refs.shape[-1]

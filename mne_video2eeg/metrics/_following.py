@@ -23,7 +23,7 @@ import mne
 import numpy as np
 import pandas as pd
 import xarray as xr
-from mne.utils import fill_doc, logger, verbose, warn
+from mne.utils import logger, warn
 from scipy.signal import detrend
 
 from ..utils._checks import (
@@ -32,6 +32,8 @@ from ..utils._checks import (
     _check_random_state,
     _validate_type,
 )
+from ..utils._docs import verbose
+from ._match import corr_t, key_coords, key_list
 
 _BY = ("video", "video+subject")
 
@@ -104,35 +106,17 @@ def _check_clips(inst, name: str, by: str) -> pd.DataFrame:
 
 
 def _keys(md: pd.DataFrame, by: str) -> list[tuple[str, ...]]:
-    cols = ["video"] if by == "video" else ["video", "subject"]
-    return list(zip(*(md[c].astype(str).tolist() for c in cols), strict=True))
+    return key_list(md, ["video"] if by == "video" else ["video", "subject"])
 
 
 def _centre(x: np.ndarray) -> np.ndarray:
     return x - x.mean(-1, keepdims=True)
 
 
-def _corr_channels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson r over time per channel; a, b (..., n_channels, n_times)."""
-    a, b = _centre(a), _centre(b)
-    num = (a * b).sum(-1)
-    den = np.sqrt((a * a).sum(-1) * (b * b).sum(-1))
-    return num / np.where(den > 0, den, np.inf)
-
-
-def _key_coord(keys, by: str) -> dict:
-    """Coordinates of a ``key`` dimension (video, and subject when keyed by it)."""
-    coords = {"video": ("key", [k[0] for k in keys])}
-    if by == "video+subject":
-        coords["subject"] = ("key", [k[1] for k in keys])
-    return coords
-
-
 # --------------------------------------------------------------------------- #
 # split-half reliability of the real averages
 
 
-@fill_doc
 @verbose
 def evoked_split_half(
     real: mne.BaseEpochs,
@@ -163,16 +147,12 @@ def evoked_split_half(
     real : mne.Epochs
         Real clips (Volts) with ``video`` (and, for ``by="video+subject"``,
         ``subject``) in ``metadata``.
-    by : "video" | "video+subject"
-        What one average is taken over: all clips of a video (subjects
-        pooled), or the clips of a video for one subject.
-    picks : str | list | None
-        Channels: None (all EEG), ``"occipital"`` (names starting with ``O`` or
-        holding ``PO``, ``Oz``, ``Iz``) or anything :meth:`mne.Epochs.pick`
-        takes.
+    %(by_following)s
+        One average is taken over the clips of a key.
+    %(picks_following)s
     n_repeats : int
         Random splits averaged per key.
-    random_state : None | int | numpy.random.Generator
+    random_state : int | numpy.random.Generator | None
         Seed of the splits.
     %(verbose)s
 
@@ -206,14 +186,14 @@ def evoked_split_half(
             perm = rng.permutation(idx)
             h = len(perm) // 2
             a, b = data[perm[:h]].mean(0), data[perm[h:]].mean(0)
-            vals.append(_corr_channels(a, b).mean())
+            vals.append(corr_t(a, b).mean())
         r[i] = float(np.mean(vals))
     value = float(r.mean())
     logger.info(f"split-half evoked r {value:.3f} over {len(uniq)} keys ({by})")
     return xr.Dataset(
         {"split_half": ("key", r), "value": value},
         coords={
-            **_key_coord(uniq, by),
+            **key_coords(uniq),
             "n_clips": ("key", [len(rows[k]) for k in uniq]),
         },
         attrs={"channels": ",".join(names), "by": by, "n_repeats": n_repeats},
@@ -232,7 +212,6 @@ def _same_clips(a: mne.BaseEpochs, b: mne.BaseEpochs) -> bool:
     return bool(np.array_equal(a.get_data(), b.get_data()))
 
 
-@fill_doc
 @verbose
 def template_identification(
     real_templates_source: mne.BaseEpochs,
@@ -272,13 +251,12 @@ def template_identification(
     candidates : mne.Epochs | None
         Clips to identify (e.g. generated), same channels and times; None
         uses ``real_templates_source`` itself.
-    by : "video" | "video+subject"
-        Templates per video (subjects pooled) or per video and subject.
+    %(by_following)s
+        One template is the average of the real clips of a key.
     leave_one_out : bool
         Remove each real clip from its own template when the candidates are
         the template clips.
-    picks : str | list | None
-        As in :func:`evoked_split_half`.
+    %(picks_following)s
     %(verbose)s
 
     Returns
@@ -406,7 +384,6 @@ def template_identification(
 # SSVEP signal-to-noise ratio
 
 
-@fill_doc
 @verbose
 def ssvep_snr(
     epochs,
@@ -454,15 +431,12 @@ def ssvep_snr(
         Multiples of each frequency scored, the fundamental included (3: f,
         2f, 3f); those whose neighbourhood passes the Nyquist frequency are
         dropped with a warning.
-    picks : str | list | None
-        ``"occipital"`` (default: names starting with ``O`` or holding ``PO``,
-        ``Oz``, ``Iz``), None (all EEG) or anything :meth:`mne.Epochs.pick`
-        takes.
+    %(picks_following)s
+        Arrays take integer indices or None.
     bandwidth : float
         Half-width in Hz of the noise neighbourhood; it must hold at least
         one bin beyond the adjacent one on each side.
-    sfreq : float | None
-        Sampling rate of array input.
+    %(sfreq_arrays)s
     %(verbose)s
 
     Returns

@@ -22,11 +22,20 @@ from ..utils._checks import (
     _check_positive,
 )
 
-_EPS = np.finfo(float).tiny
+EPS = np.finfo(float).tiny
+
+
+class PreconditionError(ValueError):
+    """The data do not meet a metric's precondition (not a wrong argument).
+
+    Raised when a metric cannot be computed on these data, e.g. no emotion
+    labels or a single generated sample per key; ``evaluate()`` with all
+    metrics skips such a metric and says why.
+    """
 
 
 @dataclass
-class _EEG:
+class EEGData:
     data: np.ndarray  # (n_epochs, n_channels, n_times), Volts, float64
     sfreq: float | None
     ch_names: list[str] | None
@@ -34,9 +43,9 @@ class _EEG:
     info: mne.Info | None
 
 
-def _as_eeg(inst, name: str, sfreq=None) -> _EEG:
+def as_eeg(inst, name: str, sfreq=None) -> EEGData:
     if isinstance(inst, mne.BaseEpochs):
-        out = _EEG(
+        out = EEGData(
             np.asarray(inst.get_data(), float),
             float(inst.info["sfreq"]),
             list(inst.ch_names),
@@ -49,7 +58,7 @@ def _as_eeg(inst, name: str, sfreq=None) -> _EEG:
                 f"{name} must be an array of shape (n_epochs, n_channels, n_times), "
                 f"got shape {inst.shape}."
             )
-        out = _EEG(np.asarray(inst, float), sfreq, None, None, None)
+        out = EEGData(np.asarray(inst, float), sfreq, None, None, None)
     else:
         raise TypeError(
             f"{name} must be mne.Epochs or a numpy array (n_epochs, n_channels, "
@@ -67,7 +76,7 @@ def _as_eeg(inst, name: str, sfreq=None) -> _EEG:
     return out
 
 
-def _check_pair(real: _EEG, gen: _EEG, sfreq=None) -> None:
+def check_pair(real: EEGData, gen: EEGData, sfreq=None) -> None:
     """Check channels (reordering generated if needed), sfreq and n_times."""
     if real.ch_names is not None and gen.ch_names is not None:
         if real.ch_names != gen.ch_names:
@@ -98,19 +107,19 @@ def _check_pair(real: _EEG, gen: _EEG, sfreq=None) -> None:
         )
 
 
-def _need_sfreq(real: _EEG, what: str) -> float:
+def need_sfreq(real: EEGData, what: str) -> float:
     if real.sfreq is None:
-        raise ValueError(
+        raise PreconditionError(
             f"{what} needs the sampling rate: pass Epochs, or sfreq=... with arrays."
         )
     return real.sfreq
 
 
-def _has_col(eeg: _EEG, col: str) -> bool:
+def has_column(eeg: EEGData, col: str) -> bool:
     return eeg.metadata is not None and col in eeg.metadata.columns
 
 
-def _keys(real: _EEG, gen: _EEG, match: str) -> list[str]:
+def key_columns(real: EEGData, gen: EEGData, match: str) -> list[str]:
     _check_option("match", match, ("auto", "video", "video+subject"))
     for eeg, name in ((real, "real"), (gen, "generated")):
         if eeg.metadata is not None and "video" not in eeg.metadata.columns:
@@ -118,7 +127,7 @@ def _keys(real: _EEG, gen: _EEG, match: str) -> list[str]:
                 f"{name}.metadata needs a 'video' column to match epochs, got "
                 f"columns {list(eeg.metadata.columns)}."
             )
-    both_subj = _has_col(real, "subject") and _has_col(gen, "subject")
+    both_subj = has_column(real, "subject") and has_column(gen, "subject")
     if match == "video+subject":
         if not both_subj:
             raise ValueError(
@@ -132,7 +141,7 @@ def _keys(real: _EEG, gen: _EEG, match: str) -> list[str]:
     return ["video", "subject"] if gsub <= rsub else ["video"]
 
 
-def _match(real: _EEG, gen: _EEG, match: str = "auto") -> list[tuple]:
+def _match(real: EEGData, gen: EEGData, match: str = "auto") -> list[tuple]:
     """Group epochs by key: list of (key, real indices, generated indices).
 
     Keys come in sorted order; every generated key must occur in the real data
@@ -153,9 +162,9 @@ def _match(real: _EEG, gen: _EEG, match: str = "auto") -> list[tuple]:
             "generated as mne.Epochs whose metadata has a 'video' column (or both "
             "as arrays, matched epoch by epoch)."
         )
-    cols = _keys(real, gen, match)
-    rkey = _key_list(real.metadata, cols)
-    gkey = _key_list(gen.metadata, cols)
+    cols = key_columns(real, gen, match)
+    rkey = key_list(real.metadata, cols)
+    gkey = key_list(gen.metadata, cols)
     rgroups: dict[tuple, list[int]] = {}
     for i, k in enumerate(rkey):
         rgroups.setdefault(k, []).append(i)
@@ -175,7 +184,7 @@ def _match(real: _EEG, gen: _EEG, match: str = "auto") -> list[tuple]:
     return out
 
 
-def _key_list(metadata: pd.DataFrame, cols) -> list[tuple]:
+def key_list(metadata: pd.DataFrame, cols) -> list[tuple]:
     # one rule for subject labels (1 and "01" are the same subject)
     columns = (
         subject_column(metadata[c]) if c == "subject" else metadata[c].astype(str)
@@ -184,20 +193,20 @@ def _key_list(metadata: pd.DataFrame, cols) -> list[tuple]:
     return list(zip(*(col.tolist() for col in columns), strict=True))
 
 
-def _prepare(real, generated, *, sfreq=None, match="auto"):
-    r = _as_eeg(real, "real", sfreq)
-    g = _as_eeg(generated, "generated", sfreq)
-    _check_pair(r, g, sfreq)
+def prepare_pair(real, generated, *, sfreq=None, match="auto"):
+    r = as_eeg(real, "real", sfreq)
+    g = as_eeg(generated, "generated", sfreq)
+    check_pair(r, g, sfreq)
     return r, g, _match(r, g, match)
 
 
-def _zscore_params(real: _EEG):
+def zscore_params(real: EEGData):
     mean = real.data.mean(axis=(0, 2), keepdims=True)[0]
     std = real.data.std(axis=(0, 2), keepdims=True)[0]
     return mean, np.where(std > 0, std, 1.0)
 
 
-def _pair_stats(r, g, groups, func):
+def pair_stats(r, g, groups, func):
     """Mean of ``func(real_epochs, gen_epochs)`` over all matched pairs."""
     total, count = 0.0, 0
     for _, ri, gi in groups:
@@ -209,7 +218,7 @@ def _pair_stats(r, g, groups, func):
     return total / count
 
 
-def _corr_t(a, b):
+def corr_t(a, b):
     """Pearson correlation over the last axis (0 where a signal is flat)."""
     a = a - a.mean(-1, keepdims=True)
     b = b - b.mean(-1, keepdims=True)
@@ -218,14 +227,35 @@ def _corr_t(a, b):
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
 
-def _matched_real(r: _EEG, groups) -> np.ndarray:
+def matched_real(r: EEGData, groups) -> np.ndarray:
     return np.unique(np.concatenate([ri for _, ri, _ in groups]))
 
 
-def _labels(eeg: _EEG, name: str) -> np.ndarray:
-    if not _has_col(eeg, "emotion"):
-        raise ValueError(
+def emotion_labels(eeg: EEGData, name: str) -> np.ndarray:
+    if not has_column(eeg, "emotion"):
+        raise PreconditionError(
             f"{name} needs Epochs with an 'emotion' metadata column for emotion "
             "classification."
         )
     return eeg.metadata["emotion"].astype(str).to_numpy()
+
+
+def first_samples(gen: EEGData, gi: np.ndarray, n_samples) -> np.ndarray:
+    """Restrict the generated indices ``gi`` of one key to its first K samples.
+
+    By the ``sample`` metadata column when there is one, else in order; all of
+    them when ``n_samples`` is None.
+    """
+    if n_samples is None:
+        return gi
+    if has_column(gen, "sample"):
+        return gi[gen.metadata["sample"].to_numpy()[gi] < n_samples]
+    return gi[:n_samples]
+
+
+def key_coords(keys) -> dict:
+    """Coordinates of a ``key`` dimension: video, and subject when keyed by it."""
+    coords = {"video": ("key", [str(k[0]) for k in keys])}
+    if len(keys) and len(keys[0]) == 2:
+        coords["subject"] = ("key", [str(k[1]) for k in keys])
+    return coords

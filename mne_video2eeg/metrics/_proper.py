@@ -19,7 +19,7 @@ from __future__ import annotations
 import mne
 import numpy as np
 import xarray as xr
-from mne.utils import fill_doc, logger, verbose, warn
+from mne.utils import logger, warn
 
 from .._bands import FREQ_BANDS
 from ..utils._checks import (
@@ -27,18 +27,20 @@ from ..utils._checks import (
     _check_positive,
     _check_random_state,
 )
-from ._evoked import _as_clean
+from ..utils._docs import verbose
+from ._evoked import as_clean
 from ._match import (
-    _EEG,
-    _EPS,
-    _has_col,
-    _key_list,
-    _keys,
-    _matched_real,
-    _need_sfreq,
-    _prepare,
+    EPS,
+    PreconditionError,
+    first_samples,
+    has_column,
+    key_coords,
+    key_list,
+    matched_real,
+    need_sfreq,
+    prepare_pair,
 )
-from ._spectral import _band_power, _check_bands
+from ._spectral import band_power, check_bands
 
 _SCALES = ("std", "uV")
 
@@ -67,64 +69,40 @@ def _picked(inst, picks, name: str):
                 f"{inst.shape[1]} channels; pass indices 0..{inst.shape[1] - 1}."
             )
         return inst[:, idx]
-    return inst  # _as_eeg names the wrong type
+    return inst  # as_eeg names the wrong type
 
 
-def _ensembles(g: _EEG, groups, n_samples, what: str) -> list[np.ndarray]:
-    """Return the generated indices per key (first K samples), >= 2 per key."""
-    out = []
-    for _, _, gi in groups:
-        if n_samples is not None:
-            if _has_col(g, "sample"):
-                gi = gi[g.metadata["sample"].to_numpy()[gi] < n_samples]
-            else:
-                gi = gi[:n_samples]
-        out.append(gi)
+def _ensembles(real, generated, *, picks, n_samples, sfreq, match, what):
+    """Pair the picked channels; return r, g, groups and each key's ensemble.
+
+    The ensemble of a key is its generated indices (the first K samples);
+    every key needs at least 2.
+    """
+    if n_samples is not None:
+        n_samples = _check_positive(n_samples, "n_samples", integer=True)
+    r, g, groups = prepare_pair(
+        _picked(real, picks, "real"),
+        _picked(generated, picks, "generated"),
+        sfreq=sfreq,
+        match=match,
+    )
+    out = [first_samples(g, gi, n_samples) for _, _, gi in groups]
     few = [k for (k, _, _), gi in zip(groups, out, strict=True) if len(gi) < 2]
     if few:
         if g.metadata is None:
-            raise ValueError(
+            raise PreconditionError(
                 f"{what} needs an ensemble of at least 2 generated samples per key, "
                 "but arrays are matched epoch by epoch (K = 1); pass mne.Epochs "
                 "whose metadata has 'video' (and 'sample') so that the K samples "
                 "of a video are grouped."
             )
-        raise ValueError(
+        raise PreconditionError(
             f"{what} needs an ensemble of at least 2 generated samples per key, "
             f"but {len(few)} key(s) have fewer, e.g. {few[:3]}; generate "
             "n_samples >= 2 per video (Video2EEGGenerator.generate(..., "
             "n_samples=K)) or leave n_samples=None."
         )
-    return out
-
-
-def _has_ensembles(real, generated, match: str, n_samples) -> bool:
-    """Whether every generated key holds >= 2 samples (from metadata alone)."""
-    eegs = []
-    for inst in (real, generated):
-        if not isinstance(inst, mne.BaseEpochs) or inst.metadata is None:
-            return False
-        eegs.append(_EEG(None, None, None, inst.metadata.reset_index(drop=True), None))
-    try:
-        cols = _keys(eegs[0], eegs[1], match)
-    except ValueError:
-        return False
-    md = eegs[1].metadata
-    if n_samples is not None and "sample" in md.columns:
-        md = md[md["sample"].to_numpy() < n_samples]
-    counts: dict[tuple, int] = {}
-    for k in _key_list(md, cols):
-        counts[k] = counts.get(k, 0) + 1
-    cap = np.inf if n_samples is None else n_samples
-    return bool(counts) and min(min(counts.values()), cap) >= 2
-
-
-def _key_coords(groups) -> dict:
-    keys = [k for k, _, _ in groups]
-    coords = {"video": ("key", [str(k[0]) for k in keys])}
-    if len(keys[0]) == 2:
-        coords["subject"] = ("key", [str(k[1]) for k in keys])
-    return coords
+    return r, g, groups, out
 
 
 def _es(obs: np.ndarray, ens: np.ndarray) -> float:
@@ -138,7 +116,6 @@ def _es(obs: np.ndarray, ens: np.ndarray) -> float:
     return float(val) / np.sqrt(d)
 
 
-@fill_doc
 @verbose
 def energy_score(
     real,
@@ -202,26 +179,18 @@ def energy_score(
 
     Parameters
     ----------
-    real : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Real EEG (Volts) with ``video`` (``subject``) metadata.
-    generated : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Generated EEG, K >= 2 samples per key (``sample`` metadata). Arrays
-        are matched epoch by epoch (K = 1) and so are refused.
-    clean : mne.Epochs | ndarray | None
-        Noise-free truth aligned with ``real`` (same epochs, or Epochs with
-        ``video``/``subject`` metadata); sets the reference as above.
-    n_samples : int | None
-        Use only the first K samples per key (column ``sample`` when present).
+    %(real_generated)s
+        Each key needs an ensemble of K >= 2 generated samples (``sample``
+        metadata), so arrays, paired epoch by epoch (K = 1), are refused.
+    %(clean)s
+        It sets the reference as above.
+    %(n_samples_per_key)s
     scale : "std" | "uV"
         Units of the score: real per-channel s.d., or microvolts.
-    picks : str | list | None
-        Channels (anything :meth:`mne.Epochs.pick` takes; integer indices for
-        arrays); None = all.
-    sfreq : float | None
-        Sampling rate for array inputs (unused here).
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
-    random_state : None | int | numpy.random.Generator
+    %(picks_channels)s
+    %(sfreq_arrays)s
+    %(match)s
+    random_state : int | numpy.random.Generator | None
         Seed of the reference ensembles' draws.
     %(verbose)s
 
@@ -234,19 +203,19 @@ def energy_score(
         ``estimator`` and ``reference`` (what the reference is).
     """
     _check_option("scale", scale, _SCALES)
-    if n_samples is not None:
-        n_samples = _check_positive(n_samples, "n_samples", integer=True)
     rng = _check_random_state(random_state)
-    r, g, groups = _prepare(
-        _picked(real, picks, "real"),
-        _picked(generated, picks, "generated"),
+    r, g, groups, ens = _ensembles(
+        real,
+        generated,
+        picks=picks,
+        n_samples=n_samples,
         sfreq=sfreq,
         match=match,
+        what="energy_score",
     )
-    ens = _ensembles(g, groups, n_samples, "energy_score")
-    cl = None if clean is None else _as_clean(_picked(clean, picks, "clean"), r)
+    cl = None if clean is None else as_clean(_picked(clean, picks, "clean"), r)
     if scale == "std":
-        sd = r.data[_matched_real(r, groups)].std(axis=(0, 2))
+        sd = r.data[matched_real(r, groups)].std(axis=(0, 2))
         factor = 1.0 / np.where(sd > 0, sd, 1.0)
     else:
         factor = np.full(r.data.shape[1], 1e6)
@@ -256,7 +225,7 @@ def energy_score(
     if cl is not None:
         zc = cl * factor[:, None]
         resid = zr - zc
-        subj = _key_list(r.metadata, ["subject"]) if _has_col(r, "subject") else None
+        subj = key_list(r.metadata, ["subject"]) if has_column(r, "subject") else None
         pools = []
         everyone = np.arange(len(zr))
         for i in everyone:
@@ -289,7 +258,7 @@ def energy_score(
     ok = np.isfinite(ref_by_key)
     if ok.any():
         reference = float(ref_by_key[ok].mean())
-        ratio = float(by_key[ok].mean()) / max(reference, _EPS)
+        ratio = float(by_key[ok].mean()) / max(reference, EPS)
         if not ok.all():
             logger.info(
                 f"energy_score: {int((~ok).sum())} of {len(ok)} keys have fewer "
@@ -318,7 +287,7 @@ def energy_score(
             "reference_by_key": ("key", ref_by_key),
         },
         coords={
-            **_key_coords(groups),
+            **key_coords([k for k, _, _ in groups]),
             "n_real": ("key", [len(ri) for _, ri, _ in groups]),
             "n_generated": ("key", [len(gi) for gi in ens]),
         },
@@ -331,7 +300,6 @@ def energy_score(
     )
 
 
-@fill_doc
 @verbose
 def dispersion_ratio(
     real,
@@ -375,23 +343,16 @@ def dispersion_ratio(
 
     Parameters
     ----------
-    real : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Real EEG (Volts) with ``video`` (``subject``) metadata.
-    generated : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Generated EEG, K >= 2 samples per key (``sample`` metadata).
-    clean : mne.Epochs | ndarray | None
-        Noise-free truth aligned with ``real``: residuals are ``real - clean``.
-    bands : dict of str -> (float, float)
-        Band edges in Hz (default :data:`mne_video2eeg._bands.FREQ_BANDS`).
-    n_samples : int | None
-        Use only the first K samples per key (column ``sample`` when present).
-    picks : str | list | None
-        Channels (anything :meth:`mne.Epochs.pick` takes; integer indices for
-        arrays); None = all.
-    sfreq : float | None
-        Sampling rate for array inputs.
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
+    %(real_generated)s
+        Each key needs an ensemble of K >= 2 generated samples (``sample``
+        metadata), so arrays, paired epoch by epoch (K = 1), are refused.
+    %(clean)s
+        The real residuals are then ``real - clean``.
+    %(bands)s
+    %(n_samples_per_key)s
+    %(picks_channels)s
+    %(sfreq_arrays)s
+    %(match)s
     %(verbose)s
 
     Returns
@@ -400,29 +361,29 @@ def dispersion_ratio(
         ``ratio``, ``generated_var`` and ``real_var`` (sums over channels, V^2/Hz)
         on dim ``band``; ``channel_ratio`` on dims ``(channel, band)``.
     """
-    if n_samples is not None:
-        n_samples = _check_positive(n_samples, "n_samples", integer=True)
-    r, g, groups = _prepare(
-        _picked(real, picks, "real"),
-        _picked(generated, picks, "generated"),
+    r, g, groups, ens = _ensembles(
+        real,
+        generated,
+        picks=picks,
+        n_samples=n_samples,
         sfreq=sfreq,
         match=match,
+        what="dispersion_ratio",
     )
-    ens = _ensembles(g, groups, n_samples, "dispersion_ratio")
-    sf = _need_sfreq(r, "dispersion_ratio")
-    bands = _check_bands(bands, sf)
+    sf = need_sfreq(r, "dispersion_ratio")
+    bands = check_bands(bands, sf)
     dev = np.concatenate([g.data[gi] - g.data[gi].mean(0) for gi in ens])
     dof_g = sum(len(gi) - 1 for gi in ens)
-    v_g = _band_power(dev, sf, bands).sum(0) / dof_g  # (n_ch, n_bands)
+    v_g = band_power(dev, sf, bands).sum(0) / dof_g  # (n_ch, n_bands)
     if clean is not None:
-        cl = _as_clean(_picked(clean, picks, "clean"), r)
-        idx = _matched_real(r, groups)
-        v_r = _band_power(r.data[idx] - cl[idx], sf, bands).mean(0)
+        cl = as_clean(_picked(clean, picks, "clean"), r)
+        idx = matched_real(r, groups)
+        v_r = band_power(r.data[idx] - cl[idx], sf, bands).mean(0)
     else:
         reps = [ri for _, ri, _ in groups if len(ri) >= 2]
         if reps:
             res = np.concatenate([r.data[ri] - r.data[ri].mean(0) for ri in reps])
-            v_r = _band_power(res, sf, bands).sum(0) / sum(len(ri) - 1 for ri in reps)
+            v_r = band_power(res, sf, bands).sum(0) / sum(len(ri) - 1 for ri in reps)
         else:
             warn(
                 "dispersion_ratio: one real clip per key and no clean truth, so "
@@ -431,8 +392,8 @@ def dispersion_ratio(
             )
             v_r = np.full_like(v_g, np.nan)
     tot_r = v_r.sum(0)
-    ratio = v_g.sum(0) / np.maximum(tot_r, _EPS)
-    ch_ratio = v_g / np.maximum(v_r, _EPS)
+    ratio = v_g.sum(0) / np.maximum(tot_r, EPS)
+    ch_ratio = v_g / np.maximum(v_r, EPS)
     names = r.ch_names or [str(k) for k in range(r.data.shape[1])]
     logger.info(
         "dispersion ratio "

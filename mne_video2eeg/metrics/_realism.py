@@ -1,7 +1,7 @@
 """Realism statistics: one set of clips described the same way, real or generated.
 
 Each statistic runs on one set of :class:`mne.Epochs` (Volts) after the one
-preprocessing of :func:`_prepared` (EEG channels, 1-45 Hz band-pass, average
+preprocessing of :func:`prepared_data` (EEG channels, 1-45 Hz band-pass, average
 reference), so real and generated clips go through exactly the same code;
 :func:`compare_realism` computes them all on two sets. The classifier
 two-sample test lives in :mod:`._c2st`.
@@ -12,14 +12,15 @@ from __future__ import annotations
 import mne
 import numpy as np
 import xarray as xr
-from mne.utils import fill_doc, logger, verbose
+from mne.utils import logger
 from scipy.signal import sosfiltfilt
 
 from .._bands import FREQ_BANDS
 from ..utils._checks import _check_positive
-from ._spectral import _check_bands
+from ..utils._docs import verbose
+from ._spectral import check_bands, welch_psd
 
-_ALPHA = (8.0, 13.0)
+ALPHA_BAND = (8.0, 13.0)
 
 
 def _check_epochs(inst, name: str) -> None:
@@ -55,7 +56,7 @@ def _eeg_picks(inst, name: str) -> np.ndarray:
     return picks
 
 
-def _prepared(epochs, l_freq, h_freq, name: str = "epochs"):
+def prepared_data(epochs, l_freq, h_freq, name: str = "epochs"):
     """Return (data, info): good EEG channels, band-passed, average reference.
 
     The high-pass is MNE's zero-phase Butterworth IIR (order 4, forward and
@@ -86,7 +87,7 @@ def _prepared(epochs, l_freq, h_freq, name: str = "epochs"):
     return data, info
 
 
-def _prepared_pair(a, b, l_freq, h_freq, names=("epochs_a", "epochs_b")):
+def prepared_pair(a, b, l_freq, h_freq, names=("epochs_a", "epochs_b")):
     """Prepare two sets; ``b`` reordered to ``a``'s channels. Mismatch: ValueError."""
     for inst, name in zip((a, b), names, strict=True):
         _check_epochs(inst, name)
@@ -105,18 +106,17 @@ def _prepared_pair(a, b, l_freq, h_freq, names=("epochs_a", "epochs_b")):
             f"{names[0]} and {names[1]} sampling rates differ ({sf_a} vs {sf_b} Hz); "
             "resample one of them (inst.resample)."
         )
-    da, info_a = _prepared(a, l_freq, h_freq, names[0])
-    db, info_b = _prepared(b, l_freq, h_freq, names[1])
+    da, info_a = prepared_data(a, l_freq, h_freq, names[0])
+    db, info_b = prepared_data(b, l_freq, h_freq, names[1])
     order = [ch_b.index(c) for c in ch_a]
     return da, info_a, db[:, order], mne.pick_info(info_b, order)
 
 
-def _amplitude(data) -> float:
+def amplitude_from_data(data) -> float:
     centred = data - data.mean(-1, keepdims=True)
     return float(np.median(np.sqrt(np.mean(centred**2, axis=(0, 2)))))
 
 
-@fill_doc
 @verbose
 def amplitude(
     epochs: mne.BaseEpochs,
@@ -135,10 +135,8 @@ def amplitude(
 
     Parameters
     ----------
-    epochs : mne.Epochs
-        One set of clips (real or generated), in Volts.
-    l_freq, h_freq : float | None
-        Band-pass edges in Hz (None skips that side).
+    %(epochs_realism)s
+    %(l_freq_h_freq_realism)s
     %(verbose)s
 
     Returns
@@ -146,8 +144,8 @@ def amplitude(
     amplitude : float
         In Volts.
     """
-    data, _ = _prepared(epochs, l_freq, h_freq)
-    out = _amplitude(data)
+    data, _ = prepared_data(epochs, l_freq, h_freq)
+    out = amplitude_from_data(data)
     logger.info(f"amplitude: {out * 1e6:.3g} uV (median of {data.shape[1]} channels)")
     return out
 
@@ -166,7 +164,7 @@ def _check_range(rng, name, lo=0.0, hi=np.inf):
     return float(rng[0]), float(rng[1])
 
 
-def _spectral_parameters(data, info, freq_range, alpha_band, max_n_peaks):
+def spectral_parameters_from_data(data, info, freq_range, alpha_band, max_n_peaks):
     from specparam import SpectralGroupModel
 
     sfreq = float(info["sfreq"])
@@ -174,14 +172,7 @@ def _spectral_parameters(data, info, freq_range, alpha_band, max_n_peaks):
     alo, ahi = _check_range(alpha_band, "alpha_band")
     # Clip-averaged Welch PSD (2-s windows, or the whole clip): one fit per
     # channel, smooth enough for specparam and 16x cheaper than per clip.
-    psd, freqs = mne.time_frequency.psd_array_welch(
-        data,
-        sfreq,
-        fmin=fmin,
-        fmax=fmax,
-        n_fft=min(data.shape[-1], int(round(2 * sfreq))),
-        verbose=False,
-    )
+    psd, freqs = welch_psd(data, sfreq, fmin, fmax)
     psd = psd.mean(0)
     n_ch = len(psd)
     ok = np.all(psd > 0, axis=1)  # a flat channel has no log spectrum to fit
@@ -235,7 +226,6 @@ def _spectral_parameters(data, info, freq_range, alpha_band, max_n_peaks):
     )
 
 
-@fill_doc
 @verbose
 def spectral_parameters(
     epochs: mne.BaseEpochs,
@@ -243,7 +233,7 @@ def spectral_parameters(
     l_freq: float | None = 1.0,
     h_freq: float | None = 45.0,
     freq_range: tuple[float, float] = (2.0, 40.0),
-    alpha_band: tuple[float, float] = _ALPHA,
+    alpha_band: tuple[float, float] = ALPHA_BAND,
     max_n_peaks: int = 6,
     verbose=None,
 ) -> xr.Dataset:
@@ -267,10 +257,8 @@ def spectral_parameters(
 
     Parameters
     ----------
-    epochs : mne.Epochs
-        One set of clips (real or generated), in Volts.
-    l_freq, h_freq : float | None
-        Band-pass edges in Hz (None skips that side).
+    %(epochs_realism)s
+    %(l_freq_h_freq_realism)s
     freq_range : (float, float)
         Frequency range of the fit in Hz; keep it inside the band-pass.
     alpha_band : (float, float)
@@ -289,8 +277,8 @@ def spectral_parameters(
         ``alpha_peak_ratio_median``.
     """
     max_n_peaks = _check_positive(max_n_peaks, "max_n_peaks", integer=True)
-    data, info = _prepared(epochs, l_freq, h_freq)
-    out = _spectral_parameters(data, info, freq_range, alpha_band, max_n_peaks)
+    data, info = prepared_data(epochs, l_freq, h_freq)
+    out = spectral_parameters_from_data(data, info, freq_range, alpha_band, max_n_peaks)
     logger.info(
         f"spectral_parameters: median exponent {float(out.exponent_median):.3g}, "
         f"occipital alpha peak ratio {float(out.alpha_peak_ratio_median):.3g}"
@@ -298,7 +286,7 @@ def spectral_parameters(
     return out
 
 
-def _positions(info) -> np.ndarray:
+def channel_positions(info) -> np.ndarray:
     pos = np.array([ch["loc"][:3] for ch in info["chs"]], float)
     if not (np.isfinite(pos).all() and np.any(pos, axis=1).all()):
         raise ValueError(
@@ -309,7 +297,7 @@ def _positions(info) -> np.ndarray:
     return pos
 
 
-def _clip_correlation(data) -> np.ndarray:
+def clip_correlation(data) -> np.ndarray:
     """Zero-lag Pearson correlation of each clip: (n_clips, ch, ch)."""
     x = data - data.mean(-1, keepdims=True)
     sd = np.sqrt(np.sum(x * x, axis=-1, keepdims=True))
@@ -350,20 +338,20 @@ def _coherence(data, sfreq, bands) -> np.ndarray:
     return np.array(out)
 
 
-def _default_bands(l_freq, h_freq):
+def default_bands(l_freq, h_freq):
     lo = 0.0 if l_freq is None else l_freq
     hi = np.inf if h_freq is None else h_freq
     out = {n: (max(a, lo), min(b, hi)) for n, (a, b) in FREQ_BANDS.items()}
     return {n: ab for n, ab in out.items() if ab[0] < ab[1]}
 
 
-def _correlation_by_distance(data, info, bins, fraction, bands):
+def correlation_by_distance_from_data(data, info, bins, fraction, bands):
     if not 0 < fraction <= 0.5:
         raise ValueError(f"fraction must be in (0, 0.5], got {fraction!r}.")
-    pos = _positions(info)
+    pos = channel_positions(info)
     iu = np.triu_indices(len(pos), 1)
     dist = np.linalg.norm(pos[:, None] - pos[None], axis=-1)[iu]
-    per_clip = _clip_correlation(data)
+    per_clip = clip_correlation(data)
     abs_r = np.abs(per_clip).mean(0)[iu]
     coh = _coherence(data, float(info["sfreq"]), bands)[(slice(None), *iu)]
     if np.ndim(bins) == 0:
@@ -411,7 +399,6 @@ def _correlation_by_distance(data, info, bins, fraction, bands):
     )
 
 
-@fill_doc
 @verbose
 def correlation_by_distance(
     epochs: mne.BaseEpochs,
@@ -440,15 +427,13 @@ def correlation_by_distance(
 
     Parameters
     ----------
-    epochs : mne.Epochs
-        One set of clips (real or generated), in Volts, with channel positions.
-    l_freq, h_freq : float | None
-        Band-pass edges in Hz (None skips that side).
+    %(epochs_realism)s
+        It needs channel positions (a montage).
+    %(l_freq_h_freq_realism)s
     bins : int | array of float
         Number of equal-width distance bins between the shortest and longest
         pair distance, or the bin edges in metres.
-    fraction : float
-        Share of the pairs (by distance) in ``neighbour`` and in ``distant``.
+    %(fraction_distance)s
     bands : dict of str -> (float, float) | None
         Coherence bands in Hz; None = the package's bands
         (:data:`mne_video2eeg._bands.FREQ_BANDS`) clipped to ``l_freq``-``h_freq``.
@@ -465,11 +450,11 @@ def correlation_by_distance(
         correlation matrix on ``(channel, channel2)``.
     """
     _check_positive(fraction, "fraction")
-    data, info = _prepared(epochs, l_freq, h_freq)
+    data, info = prepared_data(epochs, l_freq, h_freq)
     if bands is None:
-        bands = _default_bands(l_freq, h_freq)
-    _check_bands(bands, float(info["sfreq"]))
-    out = _correlation_by_distance(data, info, bins, fraction, bands)
+        bands = default_bands(l_freq, h_freq)
+    check_bands(bands, float(info["sfreq"]))
+    out = correlation_by_distance_from_data(data, info, bins, fraction, bands)
     logger.info(
         f"correlation_by_distance: neighbour |r| {float(out.neighbour):.3f}, "
         f"distant |r| {float(out.distant):.3f}"

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
-from mne.utils import fill_doc, verbose
 
-from ._match import _corr_t, _matched_real, _pair_stats, _prepare, _zscore_params
+from ..utils._docs import verbose
+from ._match import (
+    PreconditionError,
+    corr_t,
+    matched_real,
+    pair_stats,
+    prepare_pair,
+    zscore_params,
+)
 
 
-@fill_doc
 @verbose
 def mse(real, generated, *, sfreq=None, match="auto", verbose=None) -> float:
     """Mean squared error on the real data's z-scale.
@@ -25,25 +31,22 @@ def mse(real, generated, *, sfreq=None, match="auto", verbose=None) -> float:
 
     Parameters
     ----------
-    real, generated : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Real and generated EEG in Volts.
-    sfreq : float | None
-        Sampling rate for array inputs (unused here; accepted for symmetry).
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
+    %(real_generated)s
+    %(sfreq_arrays)s
+    %(match)s
     %(verbose)s
 
     Returns
     -------
     mse : float
+        The mean squared error, >= 0.
     """
-    r, g, groups = _prepare(real, generated, sfreq=sfreq, match=match)
-    mu, sd = _zscore_params(r)
+    r, g, groups = prepare_pair(real, generated, sfreq=sfreq, match=match)
+    mu, sd = zscore_params(r)
     rz, gz = (r.data - mu) / sd, (g.data - mu) / sd
-    return _pair_stats(rz, gz, groups, lambda a, b: (b - a) ** 2)
+    return pair_stats(rz, gz, groups, lambda a, b: (b - a) ** 2)
 
 
-@fill_doc
 @verbose
 def mae(real, generated, *, sfreq=None, match="auto", verbose=None) -> float:
     """Mean absolute error on the real data's z-scale.
@@ -52,25 +55,22 @@ def mae(real, generated, *, sfreq=None, match="auto", verbose=None) -> float:
 
     Parameters
     ----------
-    real, generated : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Real and generated EEG in Volts.
-    sfreq : float | None
-        Sampling rate for array inputs (unused here).
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
+    %(real_generated)s
+    %(sfreq_arrays)s
+    %(match)s
     %(verbose)s
 
     Returns
     -------
     mae : float
+        The mean absolute error, >= 0.
     """
-    r, g, groups = _prepare(real, generated, sfreq=sfreq, match=match)
-    mu, sd = _zscore_params(r)
+    r, g, groups = prepare_pair(real, generated, sfreq=sfreq, match=match)
+    mu, sd = zscore_params(r)
     rz, gz = (r.data - mu) / sd, (g.data - mu) / sd
-    return _pair_stats(rz, gz, groups, lambda a, b: np.abs(b - a))
+    return pair_stats(rz, gz, groups, lambda a, b: np.abs(b - a))
 
 
-@fill_doc
 @verbose
 def pearson_correlation(
     real, generated, *, sfreq=None, match="auto", verbose=None
@@ -82,12 +82,9 @@ def pearson_correlation(
 
     Parameters
     ----------
-    real, generated : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Real and generated EEG in Volts.
-    sfreq : float | None
-        Sampling rate for array inputs (unused here).
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
+    %(real_generated)s
+    %(sfreq_arrays)s
+    %(match)s
     %(verbose)s
 
     Returns
@@ -95,8 +92,8 @@ def pearson_correlation(
     corr : float
         In [-1, 1].
     """
-    r, g, groups = _prepare(real, generated, sfreq=sfreq, match=match)
-    return _pair_stats(r.data, g.data, groups, _corr_t)
+    r, g, groups = prepare_pair(real, generated, sfreq=sfreq, match=match)
+    return pair_stats(r.data, g.data, groups, corr_t)
 
 
 def _channel_corr(data):
@@ -105,7 +102,6 @@ def _channel_corr(data):
     return np.corrcoef(x)
 
 
-@fill_doc
 @verbose
 def covariance_similarity(
     real, generated, *, sfreq=None, match="auto", verbose=None
@@ -123,12 +119,9 @@ def covariance_similarity(
 
     Parameters
     ----------
-    real, generated : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Real and generated EEG in Volts.
-    sfreq : float | None
-        Sampling rate for array inputs (unused here).
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
+    %(real_generated)s
+    %(sfreq_arrays)s
+    %(match)s
     %(verbose)s
 
     Returns
@@ -136,16 +129,16 @@ def covariance_similarity(
     similarity : float
         In [-1, 1].
     """
-    r, g, groups = _prepare(real, generated, sfreq=sfreq, match=match)
+    r, g, groups = prepare_pair(real, generated, sfreq=sfreq, match=match)
     if r.data.shape[1] < 3:
-        raise ValueError(
+        raise PreconditionError(
             f"covariance_similarity needs at least 3 channels, got {r.data.shape[1]}."
         )
     with np.errstate(invalid="ignore", divide="ignore"):
-        cr = _channel_corr(r.data[_matched_real(r, groups)])
+        cr = _channel_corr(r.data[matched_real(r, groups)])
         cg = _channel_corr(g.data)
     iu = np.triu_indices(cr.shape[0], k=1)
     a, b = np.nan_to_num(cr[iu]), np.nan_to_num(cg[iu])
     if np.allclose(a, b):
         return 1.0
-    return float(_corr_t(a, b))
+    return float(corr_t(a, b))

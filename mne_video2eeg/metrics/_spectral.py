@@ -5,16 +5,24 @@ from __future__ import annotations
 import mne
 import numpy as np
 import xarray as xr
-from mne.utils import fill_doc, verbose
 
 from .._bands import FREQ_BANDS
 from ..utils._checks import (
     _validate_type,
 )
-from ._match import _EPS, _corr_t, _matched_real, _need_sfreq, _prepare
+from ..utils._docs import verbose
+from ._match import (
+    EPS,
+    PreconditionError,
+    corr_t,
+    matched_real,
+    need_sfreq,
+    prepare_pair,
+)
 
 
-def _psd(data, sfreq, fmin, fmax):
+def welch_psd(data, sfreq, fmin, fmax):
+    """Welch PSD of 2-s Hamming windows (the whole epoch when shorter)."""
     n_times = data.shape[-1]
     psd, freqs = mne.time_frequency.psd_array_welch(
         data,
@@ -27,7 +35,7 @@ def _psd(data, sfreq, fmin, fmax):
     return psd, freqs
 
 
-def _check_bands(bands, sfreq):
+def check_bands(bands, sfreq):
     _validate_type(bands, dict, "bands")
     if not bands:
         raise ValueError("bands must name at least one band, got {}.")
@@ -40,17 +48,17 @@ def _check_bands(bands, sfreq):
     return bands
 
 
-def _band_power(data, sfreq, bands):
+def band_power(data, sfreq, bands):
     """Mean Welch PSD per band: (n_epochs, n_channels, n_bands)."""
     lo = min(b[0] for b in bands.values())
     hi = max(b[1] for b in bands.values())
-    psd, freqs = _psd(data, sfreq, lo, hi)
+    psd, freqs = welch_psd(data, sfreq, lo, hi)
     out = []
     for name, (fl, fh) in bands.items():
         sel = (freqs >= fl) & (freqs < fh) if fh < hi else (freqs >= fl)
         sel &= freqs <= fh
         if not sel.any():
-            raise ValueError(
+            raise PreconditionError(
                 f"Band {name!r} ({fl}-{fh} Hz) holds no frequency bin at the "
                 f"Welch resolution {freqs[1] - freqs[0]:.3g} Hz; use longer epochs."
             )
@@ -58,7 +66,6 @@ def _band_power(data, sfreq, bands):
     return np.stack(out, -1)
 
 
-@fill_doc
 @verbose
 def band_similarity(
     real,
@@ -85,14 +92,10 @@ def band_similarity(
 
     Parameters
     ----------
-    real, generated : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Real and generated EEG in Volts.
-    bands : dict of str -> (float, float)
-        Band edges in Hz (default :data:`mne_video2eeg._bands.FREQ_BANDS`).
-    sfreq : float | None
-        Sampling rate for array inputs.
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
+    %(real_generated)s
+    %(bands)s
+    %(sfreq_arrays)s
+    %(match)s
     %(verbose)s
 
     Returns
@@ -100,15 +103,15 @@ def band_similarity(
     scores : xarray.Dataset
         Variables ``level`` and ``topo`` on dim ``band``.
     """
-    r, g, groups = _prepare(real, generated, sfreq=sfreq, match=match)
-    sf = _need_sfreq(r, "band_similarity")
-    bands = _check_bands(bands, sf)
-    pr = _band_power(r.data[_matched_real(r, groups)], sf, bands).mean(0)
-    pg = _band_power(g.data, sf, bands).mean(0)
-    level = (np.minimum(pr, pg) / np.maximum(np.maximum(pr, pg), _EPS)).mean(0)
-    lr, lg = np.log(np.maximum(pr, _EPS)), np.log(np.maximum(pg, _EPS))
+    r, g, groups = prepare_pair(real, generated, sfreq=sfreq, match=match)
+    sf = need_sfreq(r, "band_similarity")
+    bands = check_bands(bands, sf)
+    pr = band_power(r.data[matched_real(r, groups)], sf, bands).mean(0)
+    pg = band_power(g.data, sf, bands).mean(0)
+    level = (np.minimum(pr, pg) / np.maximum(np.maximum(pr, pg), EPS)).mean(0)
+    lr, lg = np.log(np.maximum(pr, EPS)), np.log(np.maximum(pg, EPS))
     if lr.shape[0] > 1:
-        topo = np.maximum(_corr_t(lr.T, lg.T), 0.0)
+        topo = np.maximum(corr_t(lr.T, lg.T), 0.0)
         # identical (even flat) patterns are perfectly similar
         topo[np.all(np.isclose(lr, lg), axis=0)] = 1.0
     else:
@@ -120,7 +123,6 @@ def band_similarity(
     )
 
 
-@fill_doc
 @verbose
 def psd_distance(
     real,
@@ -146,14 +148,11 @@ def psd_distance(
 
     Parameters
     ----------
-    real, generated : mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
-        Real and generated EEG in Volts.
+    %(real_generated)s
     fmin, fmax : float
         Frequency range in Hz.
-    sfreq : float | None
-        Sampling rate for array inputs.
-    match : "auto" | "video" | "video+subject"
-        Matching key (see :mod:`mne_video2eeg.metrics`).
+    %(sfreq_arrays)s
+    %(match)s
     %(verbose)s
 
     Returns
@@ -161,21 +160,21 @@ def psd_distance(
     distance : float
         In dB, >= 0.
     """
-    r, g, groups = _prepare(real, generated, sfreq=sfreq, match=match)
-    sf = _need_sfreq(r, "psd_distance")
+    r, g, groups = prepare_pair(real, generated, sfreq=sfreq, match=match)
+    sf = need_sfreq(r, "psd_distance")
     if not 0 <= fmin < fmax <= sf / 2:
         raise ValueError(
             f"Need 0 <= fmin < fmax <= Nyquist ({sf / 2} Hz), got fmin={fmin}, "
             f"fmax={fmax}."
         )
-    sr, _ = _psd(r.data[_matched_real(r, groups)], sf, fmin, fmax)
-    sg, _ = _psd(g.data, sf, fmin, fmax)
-    db_r = 10 * np.log10(np.maximum(sr.mean(0), _EPS))
-    db_g = 10 * np.log10(np.maximum(sg.mean(0), _EPS))
+    sr, _ = welch_psd(r.data[matched_real(r, groups)], sf, fmin, fmax)
+    sg, _ = welch_psd(g.data, sf, fmin, fmax)
+    db_r = 10 * np.log10(np.maximum(sr.mean(0), EPS))
+    db_g = 10 * np.log10(np.maximum(sg.mean(0), EPS))
     return float(np.sqrt(np.mean((db_g - db_r) ** 2)))
 
 
-def _log_band_features(data, sfreq, bands):
-    return np.log(np.maximum(_band_power(data, sfreq, bands), _EPS)).reshape(
+def log_band_features(data, sfreq, bands):
+    return np.log(np.maximum(band_power(data, sfreq, bands), EPS)).reshape(
         len(data), -1
     )
