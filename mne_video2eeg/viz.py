@@ -9,6 +9,7 @@ import xarray as xr
 
 from ._bands import FREQ_BANDS
 from .utils._checks import _validate_type
+from .utils._docs import fill_doc
 
 __all__ = [
     "plot_band_similarity",
@@ -30,7 +31,9 @@ def _epochs(inst, name):
     return inst
 
 
-def _check_same(real, generated):
+def _pair(real, generated):
+    """Check both sets; return them with ``generated`` in ``real``'s channel order."""
+    real, generated = _epochs(real, "real"), _epochs(generated, "generated")
     if real.ch_names != generated.ch_names:
         if set(real.ch_names) != set(generated.ch_names):
             raise ValueError(
@@ -43,7 +46,7 @@ def _check_same(real, generated):
             f"real and generated sampling rates differ ({real.info['sfreq']} vs "
             f"{generated.info['sfreq']} Hz); resample one of them."
         )
-    return generated
+    return real, generated
 
 
 def _show(fig, show):
@@ -52,6 +55,7 @@ def _show(fig, show):
     return fig
 
 
+@fill_doc
 def plot_psd_comparison(
     real, generated, *, fmin=1.0, fmax=45.0, picks=None, show=True
 ) -> plt.Figure:
@@ -63,21 +67,18 @@ def plot_psd_comparison(
 
     Parameters
     ----------
-    real, generated : mne.Epochs
-        Real and generated EEG in Volts.
+    %(real_generated_plot)s
     fmin, fmax : float
         Frequency range in Hz.
     picks : str | list | None
         Channels to include (MNE picks); None = all EEG.
-    show : bool
-        Show the figure.
+    %(show_plot)s
 
     Returns
     -------
-    fig : matplotlib.figure.Figure
+    %(fig_plot)s
     """
-    real, generated = _epochs(real, "real"), _epochs(generated, "generated")
-    generated = _check_same(real, generated)
+    real, generated = _pair(real, generated)
     fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     for name, inst in (("real", real), ("generated", generated)):
         n_fft = min(len(inst.times), int(round(2 * inst.info["sfreq"])))
@@ -103,6 +104,7 @@ def plot_psd_comparison(
     return _show(fig, show)
 
 
+@fill_doc
 def plot_band_similarity(scores, generated=None, *, show=True) -> plt.Figure:
     """Bar plot of the per-band similarity (level and topography).
 
@@ -115,12 +117,11 @@ def plot_band_similarity(scores, generated=None, *, show=True) -> plt.Figure:
         case ``generated`` is required and the scores are computed here.
     generated : mne.Epochs | None
         Generated epochs when ``scores`` is the real data.
-    show : bool
-        Show the figure.
+    %(show_plot)s
 
     Returns
     -------
-    fig : matplotlib.figure.Figure
+    %(fig_plot)s
     """
     from .metrics import band_similarity
 
@@ -165,6 +166,7 @@ def _has_positions(info):
     return np.isfinite(locs).all() and np.any(locs, axis=1).all()
 
 
+@fill_doc
 def plot_band_topomaps(real, generated, *, bands=FREQ_BANDS, show=True) -> plt.Figure:
     """Per-band topomaps of log band power, real (top) vs generated (bottom).
 
@@ -174,21 +176,18 @@ def plot_band_topomaps(real, generated, *, bands=FREQ_BANDS, show=True) -> plt.F
 
     Parameters
     ----------
-    real, generated : mne.Epochs
-        Real and generated EEG in Volts; ``real`` needs channel positions.
-    bands : dict of str -> (float, float)
-        Band edges in Hz.
-    show : bool
-        Show the figure.
+    %(real_generated_plot)s
+        ``real`` needs channel positions.
+    %(bands)s
+    %(show_plot)s
 
     Returns
     -------
-    fig : matplotlib.figure.Figure
+    %(fig_plot)s
     """
     from .metrics._spectral import band_power, check_bands
 
-    real, generated = _epochs(real, "real"), _epochs(generated, "generated")
-    generated = _check_same(real, generated)
+    real, generated = _pair(real, generated)
     picks = mne.pick_types(real.info, eeg=True, exclude=())
     if len(picks) == 0:
         raise ValueError("plot_band_topomaps needs EEG channels; real has none.")
@@ -232,6 +231,7 @@ def plot_band_topomaps(real, generated, *, bands=FREQ_BANDS, show=True) -> plt.F
     return _show(fig, show)
 
 
+@fill_doc
 def plot_traces(
     real, generated, *, video=None, picks=None, max_samples=5, show=True
 ) -> plt.Figure:
@@ -242,8 +242,8 @@ def plot_traces(
 
     Parameters
     ----------
-    real, generated : mne.Epochs
-        With a ``video`` metadata column.
+    %(real_generated_plot)s
+        Both need a ``video`` metadata column.
     video : str | None
         The video to show; None = the first generated video that is also in
         ``real``.
@@ -251,15 +251,13 @@ def plot_traces(
         Channels (MNE picks); None = the first 4 EEG channels.
     max_samples : int
         Most individual generated samples drawn.
-    show : bool
-        Show the figure.
+    %(show_plot)s
 
     Returns
     -------
-    fig : matplotlib.figure.Figure
+    %(fig_plot)s
     """
-    real, generated = _epochs(real, "real"), _epochs(generated, "generated")
-    generated = _check_same(real, generated)
+    real, generated = _pair(real, generated)
     for inst, name in ((real, "real"), (generated, "generated")):
         if inst.metadata is None or "video" not in inst.metadata.columns:
             raise ValueError(f"{name} needs a 'video' metadata column.")
@@ -305,6 +303,7 @@ def plot_traces(
     return _show(fig, show)
 
 
+@fill_doc
 def plot_correlation_distance(real, generated, *, show=True) -> plt.Figure:
     """Plot channel-pair correlation against electrode distance, both sets.
 
@@ -316,19 +315,17 @@ def plot_correlation_distance(real, generated, *, show=True) -> plt.Figure:
 
     Parameters
     ----------
-    real, generated : mne.Epochs
-        Real and generated EEG in Volts, with channel positions.
-    show : bool
-        Show the figure.
+    %(real_generated_plot)s
+        Both need channel positions.
+    %(show_plot)s
 
     Returns
     -------
-    fig : matplotlib.figure.Figure
+    %(fig_plot)s
     """
     from .metrics import correlation_by_distance
 
-    real, generated = _epochs(real, "real"), _epochs(generated, "generated")
-    generated = _check_same(real, generated)
+    real, generated = _pair(real, generated)
     fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     for name, inst in (("real", real), ("generated", generated)):
         st = correlation_by_distance(inst, verbose=False)
@@ -351,6 +348,7 @@ def plot_correlation_distance(real, generated, *, show=True) -> plt.Figure:
     return _show(fig, show)
 
 
+@fill_doc
 def plot_covariance_comparison(real, generated, *, show=True) -> plt.Figure:
     """Plot the channel correlation matrices of both sets side by side.
 
@@ -362,20 +360,17 @@ def plot_covariance_comparison(real, generated, *, show=True) -> plt.Figure:
 
     Parameters
     ----------
-    real, generated : mne.Epochs
-        Real and generated EEG in Volts.
-    show : bool
-        Show the figure.
+    %(real_generated_plot)s
+    %(show_plot)s
 
     Returns
     -------
-    fig : matplotlib.figure.Figure
+    %(fig_plot)s
     """
     from .metrics import riemann_distance
     from .metrics._realism import clip_correlation, prepared_data
 
-    real, generated = _epochs(real, "real"), _epochs(generated, "generated")
-    generated = _check_same(real, generated)
+    real, generated = _pair(real, generated)
     fig, axes = plt.subplots(1, 2, figsize=(9, 4.4), layout="constrained")
     for ax, (name, inst) in zip(
         axes, (("real", real), ("generated", generated)), strict=True
@@ -393,6 +388,7 @@ def plot_covariance_comparison(real, generated, *, show=True) -> plt.Figure:
     return _show(fig, show)
 
 
+@fill_doc
 def plot_spectral_parameters(real, generated, *, picks=None, show=True) -> plt.Figure:
     """Plot the specparam fits of both sets: PSD, model and aperiodic fit.
 
@@ -403,22 +399,19 @@ def plot_spectral_parameters(real, generated, *, picks=None, show=True) -> plt.F
 
     Parameters
     ----------
-    real, generated : mne.Epochs
-        Real and generated EEG in Volts.
+    %(real_generated_plot)s
     picks : str | list of str | None
         Channel name(s); None = the first occipital channel (name starting
         with "O" or holding "PO"/"Oz"), else the first channel.
-    show : bool
-        Show the figure.
+    %(show_plot)s
 
     Returns
     -------
-    fig : matplotlib.figure.Figure
+    %(fig_plot)s
     """
     from .metrics import spectral_parameters
 
-    real, generated = _epochs(real, "real"), _epochs(generated, "generated")
-    generated = _check_same(real, generated)
+    real, generated = _pair(real, generated)
     fits = {
         name: spectral_parameters(inst, verbose=False)
         for name, inst in (("real", real), ("generated", generated))

@@ -223,7 +223,7 @@ def test_cache_hit_without_decoding(videos, tmp_path, monkeypatch):
     def _no_decode(*args, **kwargs):
         raise AssertionError("decoded although cached")
 
-    monkeypatch.setattr(vio, "_VideoReader", _no_decode)
+    monkeypatch.setattr(vio, "VideoReader", _no_decode)
     second = extract_video_features(videos, size=16, cache=tmp_path)
     xr.testing.assert_identical(first, second)
     # another configuration is another entry (and must decode)

@@ -16,12 +16,14 @@ from pathlib import Path
 import mne
 import numpy as np
 import pandas as pd
-from mne.utils import fill_doc, logger, verbose, warn
+from mne.utils import logger, warn
 
+from .._inputs import emotion_events
 from ..montage import SEED_CH_NAMES, make_seed_info
 from ..utils._checks import _check_option, _check_positive, _validate_type
-from ..video.io import VideoClip, _VideoReader
-from .recording import _emotion_column, _emotion_events
+from ..utils._docs import verbose
+from ..video.io import VideoClip, VideoReader
+from .recording import _emotion_column
 
 __all__ = ["SEED_DV_COARSE_CLASSES", "read_seed_dv", "seed_dv_clips"]
 
@@ -344,7 +346,6 @@ def _check_amplitude(data_uv: np.ndarray) -> None:
 # public API
 
 
-@fill_doc
 @verbose
 def read_seed_dv(
     root,
@@ -360,10 +361,8 @@ def read_seed_dv(
 
     Parameters
     ----------
-    root : path-like
-        The SEED-DV folder as released (``EEG/``, ``meta_info/``, ``BLIP/``,
-        ``Video/``, optionally ``Segmented_Rawf_200Hz_2s/``). ``Video/`` is not
-        read here (see :func:`seed_dv_clips`).
+    %(root_seed_dv)s
+        ``Video/`` is not read here (see :func:`seed_dv_clips`).
     subjects : int | str | list of (int | str) | None
         Subjects to read: ``1``, ``"01"`` or ``"sub1"`` (file ``sub1.npy``).
         ``None`` reads every ``subN.npy``. Extra sessions that some copies
@@ -475,7 +474,7 @@ def read_seed_dv(
     first = ["subject", "session", "block", "concept_pos", "clip", "concept"]
     first += ["coarse_class", "video", "video_file", "start", "stop", "emotion"]
     metadata = metadata[first + [c for c in metadata.columns if c not in first]]
-    codes, event_id = _emotion_events(list(metadata["emotion"]))
+    codes, event_id = emotion_events(list(metadata["emotion"]))
     events = np.column_stack(
         [np.arange(len(codes)) * N_CLIP_SAMPLES, np.zeros(len(codes), int), codes]
     )
@@ -502,7 +501,7 @@ def _check_block_video(path: Path) -> None:
             "Video/7th_10min.mp4, one 520-s video per block."
         )
     # frame count and rate come from the container header; nothing is decoded
-    with _VideoReader(path) as reader:
+    with VideoReader(path) as reader:
         duration, fps = reader.duration, reader.native_fps
     # half a frame of slack, as read_video allows for a segment's end
     if duration + 0.5 / fps < BLOCK_S:
@@ -525,14 +524,13 @@ def seed_dv_clips(
 
     Parameters
     ----------
-    root : path-like
-        The SEED-DV folder (``Video/{1st..7th}_10min.mp4`` are used).
+    %(root_seed_dv)s
+        Only ``Video/{1st..7th}_10min.mp4`` are read here.
     block : int | list of int | None
         Block(s) 1..7; ``None`` for all 7.
     concept_pos : int | list of int | None
         Presentation positions 0..39 to keep (``None``: all 40).
-    verbose : bool | str | int | None
-        Control verbosity of the logging output (see :func:`mne.verbose`).
+    %(verbose)s
 
     Returns
     -------

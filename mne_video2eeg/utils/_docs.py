@@ -161,6 +161,11 @@ real, generated : mne.Epochs
     Real and generated EEG in Volts, with the same channels (``generated``
     is reordered to ``real``'s) and sampling rate."""
 
+docdict["show_plot"] = """\
+show : bool
+    Call :func:`matplotlib.pyplot.show` (pass False to draw several figures
+    first, or to save them without a window)."""
+
 docdict["fig_plot"] = """\
 fig : matplotlib.figure.Figure
     The figure."""

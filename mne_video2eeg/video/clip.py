@@ -18,6 +18,7 @@ from open_clip.constants import HF_SAFE_WEIGHTS_NAME, HF_WEIGHTS_NAME
 from open_clip.pretrained import get_pretrained_cfg, list_pretrained_tags_by_model
 
 from ..utils._checks import _validate_type
+from ..utils._docs import fill_doc
 
 __all__ = ["ClipEncoder", "MissingWeightsError", "load_clip_model"]
 
@@ -123,6 +124,7 @@ def resolve_clip_weights(
     )
 
 
+@fill_doc
 def load_clip_model(
     model_name: str = "ViT-L-14",
     pretrained: str | os.PathLike | None = None,
@@ -135,18 +137,10 @@ def load_clip_model(
 
     Parameters
     ----------
-    model_name : str
-        An open_clip architecture (``open_clip.list_models()``); the paper uses
-        ``"ViT-L-14"``.
-    pretrained : path-like | str | None
-        A local checkpoint file, or an open_clip tag (e.g. ``"openai"``) whose
-        file is already in the local cache. ``None`` picks any cached tag of the
-        model (``"openai"`` first).
-    device : str
-        Torch device.
-    allow_random : bool
-        With ``pretrained=None``, build random weights instead of raising
-        (for tests; never done silently).
+    %(model_name_clip)s
+    %(pretrained_clip)s
+    %(device_clip)s
+    %(allow_random_clip)s
     cache_dir : path-like | None
         The Hugging Face hub cache to search (default: its usual location).
 

@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pandas as pd
 import xarray as xr
-from mne.utils import fill_doc, logger, verbose, warn
+from mne.utils import logger, warn
 
 from ..utils._checks import _validate_type
+from ..utils._docs import verbose
 
 __all__ = ["DEFAULT_EMOTION_PROMPTS", "label_emotions", "zero_shot_emotions"]
 
@@ -66,7 +67,7 @@ def _check_prompts(prompts):
 
 def _image_embeddings(videos, enc, fps, size):
     """-> (ids, (n_videos, dim) unit-norm clip-level embeddings)."""
-    from .features import _check_fps_size, _default_fps, _extract, _normalize_videos
+    from .features import check_fps_size, default_fps, extract, normalize_videos
 
     if isinstance(videos, xr.DataArray):
         feats = videos
@@ -89,15 +90,14 @@ def _image_embeddings(videos, enc, fps, size):
                 "so image and text embeddings share one space."
             )
     else:
-        items = _normalize_videos(videos)
-        fps, size = _check_fps_size(_default_fps(items, fps, "clip"), size)
-        feats = _extract(items, enc, fps=fps, size=size)
+        items = normalize_videos(videos)
+        fps, size = check_fps_size(default_fps(items, fps, "clip"), size)
+        feats = extract(items, enc, fps=fps, size=size)
     emb = np.nanmean(feats.values, axis=1)  # NaN frames are padding
     emb /= np.linalg.norm(emb, axis=1, keepdims=True) + 1e-12
     return [str(v) for v in feats.coords["video"].values], emb
 
 
-@fill_doc
 @verbose
 def label_emotions(
     videos_or_features,
@@ -127,12 +127,15 @@ def label_emotions(
     prompts : dict | None
         ``{label: prompt or list of prompts}``; default
         :data:`DEFAULT_EMOTION_PROMPTS` (labels negative, neutral, positive).
-    model_name, pretrained, allow_random, device :
-        See :func:`~mne_video2eeg.video.clip.load_clip_model`. Use the model the
-        features were encoded with.
-    fps, size : float | None, int | None
-        Frame sampling for video inputs, as in
-        :func:`~mne_video2eeg.extract_video_features` (default 2 Hz, 256 px).
+    %(model_name_clip)s
+        Use the model the features were encoded with.
+    %(pretrained_clip)s
+    %(allow_random_clip)s
+    %(device_clip)s
+    fps : float | None
+        Rate in Hz at which frames of video inputs are encoded; None: 2 Hz,
+        the ``"clip"`` default of :func:`~mne_video2eeg.extract_video_features`.
+    %(size_frames)s
     %(verbose)s
 
     Returns

@@ -10,13 +10,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import xarray as xr
-from mne.utils import ProgressBar, fill_doc, logger, verbose
+from mne.utils import ProgressBar, logger
 
 from .._version import __version__
 from ..utils._checks import _check_option, _check_positive, _validate_type
+from ..utils._docs import verbose
 from . import _cache
 from . import io as _io
-from .io import VideoClip, _check_fps_size
+from .io import VideoClip, check_fps_size
 from .lowlevel import LowLevelEncoder
 
 __all__ = ["DEFAULT_FPS", "extract_video_features"]
@@ -59,7 +60,7 @@ def _as_source(item, name):
     )
 
 
-def _normalize_videos(videos):
+def normalize_videos(videos):
     """-> list of (id, kind, source)."""
     if isinstance(videos, np.ndarray):
         if videos.ndim == 4:
@@ -143,7 +144,7 @@ def _encode_one(vid, kind, src, enc, *, fps, size, batch_size, folder, config):
     enc.reset()
     feats = []
     if kind == "file":
-        with _io._VideoReader(src.fname) as reader:
+        with _io.VideoReader(src.fname) as reader:
             for frames, _, idx in reader.iter_batches(
                 src.start,
                 src.stop,
@@ -170,7 +171,6 @@ def _encode_one(vid, kind, src, enc, *, fps, size, batch_size, folder, config):
     return da, False
 
 
-@fill_doc
 @verbose
 def extract_video_features(
     videos,
@@ -206,17 +206,18 @@ def extract_video_features(
         frame). ``None``: 25 Hz for ``"lowlevel"`` (follows EEG-relevant changes;
         the paper's 1-2 Hz is too slow for 200 Hz EEG) and 2 Hz for ``"clip"``
         (the paper).
-    size : int | None
-        Frames are resized to ``size x size`` before encoding (the paper: 256).
+    %(size_frames)s
     batch_size : int
         Frames encoded at once.
     cache : None | bool | path-like
         ``None``/``False``: no cache. ``True``: ``<MNE_DATA>/mne-video2eeg/
         features``. A folder: cache there. Entries are keyed by the file content
         hash, the segment and the encoder configuration.
-    pretrained, model_name, device, allow_random :
-        ``"clip"`` only; see :func:`~mne_video2eeg.video.clip.load_clip_model`.
-        Nothing is downloaded; missing weights raise ``MissingWeightsError``.
+    %(pretrained_clip)s
+        ``"clip"`` only, as are the next three.
+    %(model_name_clip)s
+    %(device_clip)s
+    %(allow_random_clip)s
     n_jobs : int
         Videos encoded in parallel threads (``"lowlevel"`` only).
     %(verbose)s
@@ -233,16 +234,16 @@ def extract_video_features(
     _check_option("encoder", encoder, _ENCODERS)
     batch_size = _check_positive(batch_size, "batch_size", integer=True)
     n_jobs = _check_positive(n_jobs, "n_jobs", integer=True)
-    items = _normalize_videos(videos)
-    fps, size = _check_fps_size(_default_fps(items, fps, encoder), size)
+    items = normalize_videos(videos)
+    fps, size = check_fps_size(default_fps(items, fps, encoder), size)
     folder = _cache.check_cache(cache)
     enc = _make_encoder(
         encoder, model_name, pretrained, device, allow_random, batch_size
     )
-    return _extract(items, enc, fps=fps, size=size, folder=folder, n_jobs=n_jobs)
+    return extract(items, enc, fps=fps, size=size, folder=folder, n_jobs=n_jobs)
 
 
-def _default_fps(items, fps, encoder):
+def default_fps(items, fps, encoder):
     if fps is None and any(kind == "array" for _, kind, _ in items):
         raise ValueError(
             "fps is required when videos are given as arrays: pass their frame "
@@ -251,7 +252,7 @@ def _default_fps(items, fps, encoder):
     return DEFAULT_FPS[encoder] if fps is None else fps
 
 
-def _extract(items, enc, *, fps, size, folder=None, n_jobs=1):
+def extract(items, enc, *, fps, size, folder=None, n_jobs=1):
     """Encode normalised items with a ready encoder (shared with emotion.py)."""
     batch_size = getattr(enc, "batch_size", 64)
     config = {**enc.config(), "fps": fps, "size": size}

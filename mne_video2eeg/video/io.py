@@ -9,9 +9,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from mne.utils import fill_doc, logger, verbose, warn
+from mne.utils import logger, warn
 
 from ..utils._checks import _check_positive, _validate_type
+from ..utils._docs import verbose
 
 __all__ = ["VideoClip", "iter_video_segments", "read_video"]
 
@@ -53,8 +54,11 @@ class VideoClip:
         return f"{base}[{start:.3f}-{stop:.3f}]"
 
 
-class _VideoReader:
-    """One open ``cv2.VideoCapture`` that serves segments in a single pass."""
+class VideoReader:
+    """One open ``cv2.VideoCapture`` that serves segments in a single pass.
+
+    Not part of the public API: the readers of this package share it.
+    """
 
     def __init__(self, fname):
         _validate_type(fname, "path-like", "fname")
@@ -208,6 +212,11 @@ class _VideoReader:
             )
 
 
+# datasets/recording.py still imports the old name; drop once it imports
+# VideoReader.
+_VideoReader = VideoReader
+
+
 def _to_rgb(bgr, size):
     if size is not None and bgr.shape[:2] != (size, size):
         # INTER_AREA averages when shrinking (no aliasing); the paper squashes to
@@ -217,7 +226,8 @@ def _to_rgb(bgr, size):
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def _check_fps_size(fps, size):
+def check_fps_size(fps, size):
+    """Validate a frame rate (> 0 or None) and a frame size (int >= 1 or None)."""
     if fps is not None:
         fps = _check_positive(fps, "fps")
     if size is not None:
@@ -236,7 +246,6 @@ def _concat(batches, size):
     return np.concatenate(frames), np.concatenate(times)
 
 
-@fill_doc
 @verbose
 def read_video(
     fname,
@@ -251,14 +260,9 @@ def read_video(
 
     Parameters
     ----------
-    fname : path-like
-        The video file (anything OpenCV's FFmpeg backend decodes).
-    fps : float | None
-        Output frame rate. ``None`` keeps the native frames; otherwise the frame
-        at each time ``k / fps`` is the nearest preceding native frame.
-    size : int | None
-        Frames are resized to ``size x size`` (aspect ratio not kept, as in the
-        paper); ``None`` keeps the native size.
+    %(fname_video)s
+    %(fps_read)s
+    %(size_frames)s
     start, stop : float | None
         Segment in seconds from the file start (``None``: file start / end).
         Decoding seeks to ``start`` and stops at ``stop``.
@@ -276,8 +280,8 @@ def read_video(
     Frame times are ``frame_index / native_fps``, i.e. a constant frame rate is
     assumed (true of nearly all files; re-encode variable-rate ones).
     """
-    fps, size = _check_fps_size(fps, size)
-    with _VideoReader(fname) as reader:
+    fps, size = check_fps_size(fps, size)
+    with VideoReader(fname) as reader:
         logger.info(
             f"Reading {reader.fname.name}: {reader.n_frames} frames at "
             f"{reader.native_fps:g} fps"
@@ -304,7 +308,6 @@ def _segment_bounds(segment):
     return start, stop
 
 
-@fill_doc
 @verbose
 def iter_video_segments(
     fname,
@@ -318,12 +321,12 @@ def iter_video_segments(
 
     Parameters
     ----------
-    fname : path-like
-        The video file (e.g. a 10-minute SEED-DV block).
+    %(fname_video)s
     segments : iterable of (start, stop) | VideoClip
         Segments in seconds; sorted by start is fastest (the file is opened once
         and read forward, seeking over the gaps).
-    fps, size : see :func:`read_video`.
+    %(fps_read)s
+    %(size_frames)s
     %(verbose)s
 
     Yields
@@ -335,10 +338,10 @@ def iter_video_segments(
     times : ndarray, shape (n_frames,)
         Times in seconds relative to the segment start.
     """
-    fps, size = _check_fps_size(fps, size)
+    fps, size = check_fps_size(fps, size)
     segments = list(segments)
     bounds = [_segment_bounds(s) for s in segments]
-    with _VideoReader(fname) as reader:
+    with VideoReader(fname) as reader:
         for seg, (start, stop) in zip(segments, bounds, strict=True):
             what = VideoClip(reader.fname, start, stop).id
             frames, times = _concat(

@@ -76,6 +76,12 @@ class LowLevelEncoder:
     - ``sf_low``, ``sf_mid``, ``sf_high``: share of the (Hann-windowed, mean
       removed) spectral power in 1-4, 4-12 and 12-32 cycles per image.
     - ``edge_density``: fraction of Canny edge pixels.
+
+    Parameters
+    ----------
+    batch_size : int
+        Frames a caller hands to :meth:`encode` at once (the feature
+        extraction reads the video in batches of this size).
     """
 
     name = "lowlevel"
@@ -93,7 +99,13 @@ class LowLevelEncoder:
         self.reset()
 
     def config(self) -> dict:
-        """JSON-able description (part of the cache key)."""
+        """Describe the encoder (part of the feature cache key).
+
+        Returns
+        -------
+        config : dict
+            JSON-able: the encoder's name, version and settings.
+        """
         return {
             "encoder": self.name,
             "version": 3,
@@ -110,7 +122,25 @@ class LowLevelEncoder:
         self._prev = None
 
     def encode(self, frames, native_idx, native_fps) -> np.ndarray:
-        """Encode a batch of RGB uint8 frames -> (n_frames, n_features) float32."""
+        """Encode a batch of RGB frames of one video, in order.
+
+        Parameters
+        ----------
+        frames : ndarray, shape (n_frames, height, width, 3), dtype uint8
+            RGB frames, continuing the previous batch (call :meth:`reset`
+            between videos).
+        native_idx : ndarray of int, shape (n_frames,)
+            Index of each frame in the video's native frames: a repeated
+            index (a frame repeated by upsampling) keeps the previous motion.
+        native_fps : float
+            Native frame rate in Hz (motion is in frame widths per second).
+
+        Returns
+        -------
+        features : ndarray, shape (n_frames, n_features), dtype float32
+            The features of :data:`LOWLEVEL_FEATURES`, in that order; motion
+            is NaN for the first frame of a video (see :meth:`finalize`).
+        """
         n, h, w = frames.shape[:3]
         out = np.empty((n, len(LOWLEVEL_FEATURES)), np.float32)
         # colour conversions are per pixel, so the batch can go through OpenCV
@@ -234,7 +264,19 @@ class LowLevelEncoder:
         return np.array(sums, np.float32) / np.float32(total)
 
     def finalize(self, feats: np.ndarray) -> np.ndarray:
-        """Fill the leading motion values (no previous frame yet) backwards."""
+        """Fill the leading motion values (no previous frame yet) backwards.
+
+        Parameters
+        ----------
+        feats : ndarray, shape (n_frames, n_features)
+            The features of one whole video, from :meth:`encode`.
+
+        Returns
+        -------
+        feats : ndarray, shape (n_frames, n_features)
+            The same array, modified in place: the first frames' motion copies
+            that of the first frame with a previous one (0 if none has).
+        """
         motion = feats[:, _MOTION]
         valid = np.flatnonzero(~np.isnan(motion[:, 0]))
         first = valid[0] if valid.size else len(feats)
