@@ -24,33 +24,31 @@ def quality(monkeypatch):
 
 @pytest.mark.slow
 def test_quality_benchmark_quick(quality, tmp_path, capsys):
-    table = quality.main(["--quick", "--out", str(tmp_path), "--seed", "1"])
+    summary = quality.main(["--quick", "--out", str(tmp_path), "--seeds", "1", "2"])
     out = capsys.readouterr().out
-    assert "Targets (full model, held-out clips)" in out
-    rows = list(table.index)
+    assert "Targets (full model, val clips, seeds [1, 2])" in out
+    mean, sd = summary["mean"], summary["sd"]
+    rows = list(mean.index)
     for name in (
-        "noise ceiling (truth + own noise)",
-        "emotion template",
-        "ridge encoding",
-        "unconditional diffusion",
-        "full model",
-        "DDIM 3 steps (same fit, K=2)",
-        "no self-play",
-        "video features at 2 Hz (default 25 Hz)",
-        "held-out subject 02 (population embedding)",
-        "paper (reported; other data and definitions)",
+        quality.ORACLE,
+        "grand average (video-blind)",
+        "mTRF encoding (onset + features)",
+        "emotion templates (true labels)",
+        "unconditional diffusion (onset kept)",
+        quality.FULL,
+        "held-out subject (population embedding)",
     ):
         assert name in rows, name
-    assert table.loc["paper (reported; other data and definitions)", "mse"] == 0.5109
-    # the oracle is the true process: at its own noise ceiling, spectra alike
-    oracle = table.loc["noise ceiling (truth + own noise)"]
-    assert oracle["ratio"] > 0.7
-    assert oracle["psd_dB"] < 3.0
-    full = table.loc["full model"]
-    assert np.isfinite(full[["evoked_r", "ceiling", "psd_dB", "fid", "tstr"]]).all()
-    assert full["s_per_sample"] > 0
-    saved = pd.read_csv(tmp_path / "quality.csv", index_col=0)
-    assert list(saved.index) == rows
-    with xr.open_dataset(tmp_path / "quality.nc", engine="h5netcdf") as ds:
-        assert ds.sizes["row"] == len(rows)
-    assert (tmp_path / "quality.png").stat().st_size > 0
+    # the true process scores itself: energy ratio ~1, right spread
+    oracle = mean.loc[quality.ORACLE]
+    assert 0.8 < oracle["energy_ratio"] < 1.2
+    assert 0.5 < oracle["disp_min"] <= oracle["disp_max"] < 2.0
+    full = mean.loc[quality.FULL]
+    assert np.isfinite(full[["energy_ratio", "evoked_r", "disp_min", "trts"]]).all()
+    assert np.isfinite(sd.loc[quality.FULL, "energy_ratio"])  # two seeds
+    per_seed = pd.read_csv(tmp_path / "quality_val_per_seed.csv", index_col=[0, 1])
+    assert set(per_seed.index.get_level_values(0)) == {1, 2}
+    assert "| full model |" in quality.markdown(summary)
+    with xr.open_dataset(tmp_path / "quality_val.nc", engine="h5netcdf") as ds:
+        assert ds.attrs["split"] == "val"
+    assert (tmp_path / "quality_val.png").stat().st_size > 0
