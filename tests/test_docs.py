@@ -1,7 +1,10 @@
 """Build the documentation offline, warnings as errors, and check its pages."""
 
+import ast
 import importlib
+import inspect
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +27,17 @@ PUBLIC_MODULES = (
 )
 
 
+# Namespaces whose public names (and their public members) numpydoc validates:
+# the API reference's, and the network classes.
+VALIDATED_MODULES = (
+    *PUBLIC_MODULES,
+    "mne_video2eeg.spectra",
+    "mne_video2eeg.nn",
+    "mne_video2eeg.nn.samplers",
+    "mne_video2eeg.nn.config",
+)
+
+
 def _missing_doc_tools():
     missing = []
     for name in DOC_TOOLS:
@@ -41,6 +55,87 @@ def _public_names():
         mod = importlib.import_module(mod_name)
         out += [(mod_name, n) for n in mod.__all__ if n != "__version__"]
     return out
+
+
+def _conf_value(name):
+    """The literal value assigned to ``name`` in doc/conf.py."""
+    tree = ast.parse((ROOT / "doc" / "conf.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            getattr(target, "id", None) == name for target in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise KeyError(f"doc/conf.py assigns no {name}")
+
+
+def _api_reference_names():
+    """{module: names} of the autosummary entries of doc/api.rst."""
+    out, module, in_summary = {}, None, False
+    for line in (ROOT / "doc" / "api.rst").read_text(encoding="utf-8").splitlines():
+        directive = re.match(r"\.\. (?:current|auto)?module:: (\S+)", line)
+        if directive:
+            module = directive.group(1)
+        if line.startswith(".. autosummary::"):
+            in_summary = True
+        elif in_summary and line and not line.startswith(" "):
+            in_summary = False
+        elif in_summary and re.fullmatch(r"   \w+", line):
+            out.setdefault(module, []).append(line.strip())
+    return out
+
+
+def _validated_names():
+    """Import path of every public function and class and of their members.
+
+    The members are those the API pages show (``:members:`` of the class
+    template): public methods and properties defined in the class itself.
+    """
+    api = _api_reference_names()
+    seen, out = set(), []
+    for mod_name in VALIDATED_MODULES:
+        mod = importlib.import_module(mod_name)
+        # a module without __all__: the names the API reference lists
+        public = getattr(mod, "__all__", None) or api.get(mod_name, [])
+        assert public, f"{mod_name} has no __all__ and no entry in doc/api.rst"
+        for name in public:
+            obj = getattr(mod, name)
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue  # constants: doc/conf.py describes them
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            out.append(f"{mod_name}.{name}")
+            if inspect.isclass(obj):
+                out += [
+                    f"{mod_name}.{name}.{attr}"
+                    for attr, member in vars(obj).items()
+                    if not attr.startswith("_")
+                    # scikit-learn's metadata routing (skipped in doc/conf.py)
+                    and not re.fullmatch(r"set_\w+_request", attr)
+                    and (inspect.isfunction(member) or isinstance(member, property))
+                ]
+    return out
+
+
+def test_docstrings_pass_numpydoc_validation():
+    """Every public docstring passes the numpydoc checks of doc/conf.py."""
+    pytest.importorskip("numpydoc")
+    from numpydoc.validate import get_validation_checks, validate
+
+    assert _conf_value("numpydoc_validate") is True
+    checks = get_validation_checks(_conf_value("numpydoc_validation_checks"))
+    exclude = re.compile("|".join(_conf_value("numpydoc_validation_exclude")))
+    names = _validated_names()
+    assert "mne_video2eeg.metrics.evaluate" in names
+    assert "mne_video2eeg.video.LowLevelEncoder.encode" in names
+    failures = []
+    for name in names:
+        if exclude.search(name):
+            continue
+        for code, message in validate(name)["errors"]:
+            if code in checks:
+                failures.append(f"{name}: {code} {message}")
+    assert not failures, "\n".join(failures)
 
 
 def _cli_subcommands():
