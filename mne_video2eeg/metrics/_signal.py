@@ -15,6 +15,14 @@ from ._match import (
 )
 
 
+def _zscored_error(real, generated, sfreq, match, error) -> float:
+    """Mean of ``error(g_z - r_z)`` over all pairs, on the real data's z-scale."""
+    r, g, groups = prepare_pair(real, generated, sfreq=sfreq, match=match)
+    mu, sd = zscore_params(r)
+    rz, gz = (r.data - mu) / sd, (g.data - mu) / sd
+    return pair_stats(rz, gz, groups, lambda a, b: error(b - a))
+
+
 @verbose
 def mse(real, generated, *, sfreq=None, match="auto", verbose=None) -> float:
     """Mean squared error on the real data's z-scale.
@@ -41,10 +49,7 @@ def mse(real, generated, *, sfreq=None, match="auto", verbose=None) -> float:
     mse : float
         The mean squared error, >= 0.
     """
-    r, g, groups = prepare_pair(real, generated, sfreq=sfreq, match=match)
-    mu, sd = zscore_params(r)
-    rz, gz = (r.data - mu) / sd, (g.data - mu) / sd
-    return pair_stats(rz, gz, groups, lambda a, b: (b - a) ** 2)
+    return _zscored_error(real, generated, sfreq, match, lambda d: d**2)
 
 
 @verbose
@@ -65,10 +70,7 @@ def mae(real, generated, *, sfreq=None, match="auto", verbose=None) -> float:
     mae : float
         The mean absolute error, >= 0.
     """
-    r, g, groups = prepare_pair(real, generated, sfreq=sfreq, match=match)
-    mu, sd = zscore_params(r)
-    rz, gz = (r.data - mu) / sd, (g.data - mu) / sd
-    return pair_stats(rz, gz, groups, lambda a, b: np.abs(b - a))
+    return _zscored_error(real, generated, sfreq, match, np.abs)
 
 
 @verbose
