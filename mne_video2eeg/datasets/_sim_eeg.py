@@ -90,19 +90,19 @@ def _kernels(sfreq: float, latency: float) -> dict[str, np.ndarray]:
     return dict(vep=vep, ssvep=ssvep / ssvep.sum(), mt=-mt / mt.sum())
 
 
-def _draw_subject(rng, subject_index: int) -> dict:
+def _draw_subject(rng, subject_index: int, sources: dict = SOURCES) -> dict:
     """Per-subject parameters: frequencies, latency, gains, orientations."""
     _, gain, rr, r0 = _head_model()
     sub = dict(
         alpha_hz=float(rng.uniform(8.5, 11.5)),
         theta_hz=float(rng.uniform(5.0, 7.0)),
         latency=float(rng.uniform(-0.015, 0.015)),
-        gains={name: float(np.exp(rng.normal(0, 0.2))) for name in SOURCES},
+        gains={name: float(np.exp(rng.normal(0, 0.2))) for name in sources},
     )
     info = _head_model()[0]
     pos = {ch["ch_name"]: ch["loc"][:3] for ch in info["chs"]}
     topo = {}
-    for name, (elec, depth, amp_uv) in SOURCES.items():
+    for name, (elec, depth, amp_uv) in sources.items():
         target = r0 + depth * (pos[elec] - r0)
         idx = int(np.argmin(np.linalg.norm(rr - target, axis=1)))
         ori = rr[idx] - r0
@@ -176,7 +176,7 @@ def _simulate_subject(sub: dict, signals: list, kernels: dict, rngs, sfreq: floa
 
     ``rngs`` holds one Generator per clip, so each epoch's noise is its own.
     """
-    n_clips, n_times = len(signals), signals[0]["impulses"].size
+    n_times = signals[0]["impulses"].size
     topo = sub["topo"]
 
     def conv(x, h):
@@ -192,7 +192,19 @@ def _simulate_subject(sub: dict, signals: list, kernels: dict, rngs, sfreq: floa
     mt = np.array([conv(s["motion"], kernels["mt"]) for s in signals])
     clean = (topo["v1_l"] + topo["v1_r"])[None, :, None] * v1[:, None]
     clean += (topo["mt_l"] + topo["mt_r"])[None, :, None] * mt[:, None]
-    # induced: video-modulated amplitudes, random phase (not in ``clean``)
+    induced, background, sensor = _ongoing(sub, signals, rngs, sfreq)
+    return clean + induced + background + sensor, clean
+
+
+def _ongoing(sub, signals, rngs, sfreq, asym=_ASYM, theta_valence=_THETA_VALENCE):
+    """Induced oscillations, 1/f background and sensor noise of all clips.
+
+    Video-modulated amplitudes with random phase (not in ``clean``): posterior
+    alpha blocked by ``signals[i]["drive"]``, frontal alpha asymmetry and
+    midline theta set by ``signals[i]["valence"]``. Each (n_clips, 62, n_times).
+    """
+    n_clips, n_times = len(signals), signals[0]["drive"].size
+    topo = sub["topo"]
     names = ("alpha_l", "alpha_r", "frontal_l", "frontal_r", "theta")
     amp = np.empty((n_clips, len(names), n_times))
     pink = np.empty((n_clips, _N_BACKGROUND, n_times))
@@ -203,9 +215,9 @@ def _simulate_subject(sub: dict, signals: list, kernels: dict, rngs, sfreq: floa
         amp[ci] = [
             alpha[0] * env,
             alpha[1] * env,
-            (1 - _ASYM * v) * alpha[2],
-            (1 + _ASYM * v) * alpha[3],
-            (1 - _THETA_VALENCE * v) * theta,
+            (1 - asym * v) * alpha[2],
+            (1 + asym * v) * alpha[3],
+            (1 - theta_valence * v) * theta,
         ]
         pink[ci] = _pink(rng, _N_BACKGROUND, n_times, sfreq)
     sensor = np.stack(
@@ -214,7 +226,7 @@ def _simulate_subject(sub: dict, signals: list, kernels: dict, rngs, sfreq: floa
     # one large product per subject: small BLAS calls are slow when threaded
     induced = _project(np.array([topo[n] for n in names]).T, amp)
     background = _project(sub["bg_topo"], pink)
-    return clean + induced + background + sensor, clean
+    return induced, background, sensor
 
 
 def _project(topo: np.ndarray, sources: np.ndarray) -> np.ndarray:
@@ -222,3 +234,126 @@ def _project(topo: np.ndarray, sources: np.ndarray) -> np.ndarray:
     n_ep, n_src, n_times = sources.shape
     flat = sources.transpose(1, 0, 2).reshape(n_src, -1)
     return (topo @ flat).reshape(len(topo), n_ep, n_times).transpose(1, 0, 2)
+
+
+# ---------------------------------------------------------------------------
+# Version 2: retinotopic, gain-controlled, adapting drivers (see _sim_drivers)
+
+# Source name -> (electrode, depth fraction, peak scalp uV per unit waveform)
+# before the video-locked gain that ``snr`` sets. V1 has one source per
+# visual-field quadrant, in the contralateral hemisphere: the lower field on
+# the upper bank of the calcarine sulcus (under O1/O2), the upper field on the
+# lower bank (under CB1/CB2) with inverted polarity (the C1 inversion).
+SOURCES_V2: dict[str, tuple[str, float, float]] = {
+    "v1_lower_l": ("O1", 0.72, 10.0),
+    "v1_lower_r": ("O2", 0.72, 10.0),
+    "v1_upper_l": ("CB1", 0.72, 10.0),
+    "v1_upper_r": ("CB2", 0.72, 10.0),
+    "loc_l": ("PO7", 0.72, 6.0),
+    "loc_r": ("PO8", 0.72, 6.0),
+    "mt_l": ("P7", 0.72, 6.0),
+    "mt_r": ("P8", 0.72, 6.0),
+    "p3": ("PZ", 0.6, 6.0),
+    "alpha_l": ("PO3", 0.72, 10.0),
+    "alpha_r": ("PO4", 0.72, 10.0),
+    "frontal_l": ("F3", 0.72, 6.0),
+    "frontal_r": ("F4", 0.72, 6.0),
+    "theta": ("FZ", 0.6, 5.0),
+}
+# visual-field quadrant (order of _sim_drivers.QUADRANTS) -> (source, sign)
+_QUADRANT_SOURCES = (
+    ("v1_upper_r", -1.0),  # upper left field -> right hemisphere, lower bank
+    ("v1_upper_l", -1.0),
+    ("v1_lower_r", 1.0),
+    ("v1_lower_l", 1.0),
+)
+_HEMIFIELD_SOURCES = (("loc_r", "mt_r"), ("loc_l", "mt_l"))  # left, right field
+_V2_FLICK_UNIT = 0.2  # Weber fraction: unit of the local flicker (SSVEP) driver
+_V2_FLICK_TAU = 1.0  # s, SSVEP gain control: history of |flicker|
+_V2_CAPTURE_TAU = 1.0  # s, attention capture by object onsets (alpha blocking)
+_V2_ASYM = 0.15  # frontal alpha L/R amplitude = 1 -/+ _V2_ASYM * valence
+_V2_THETA_VALENCE = 0.2
+
+
+def _kernels_v2(sfreq: float, latency: float) -> dict[str, np.ndarray]:
+    """Version-1 kernels plus the object-onset N170-like and P3 kernels."""
+    kernels = _kernels(sfreq, latency)
+    t = np.arange(int(round(0.6 * sfreq))) / sfreq
+    kernels["loc"] = -_bump(t, 0.170 + latency, 10)
+    kernels["p3"] = _bump(t, 0.350 + latency, 6)
+    return kernels
+
+
+def _clip_signals_v2(drivers: dict, n_times: int, sfreq: float, fps: float) -> dict:
+    """Turn per-frame version-2 drivers into 200 Hz source inputs."""
+    n_frames = len(drivers["luma"])
+    onsets = np.round(np.arange(n_frames) / fps * sfreq).astype(int)
+    keep = onsets < n_times
+
+    def impulses(per_frame):  # (n_frames, k) -> (k, n_times)
+        out = np.zeros((per_frame.shape[1], n_times))
+        for j in range(per_frame.shape[1]):
+            np.add.at(out[j], onsets[keep], per_frame[keep, j])
+        return out
+
+    lum = np.stack([_upsample(q, n_times, sfreq, fps) for q in drivers["lum_q"].T])
+    win = max(int(round(_HIGHPASS_WIN * sfreq)), 1)
+    level = uniform_filter1d(lum, win, axis=-1, mode="nearest")
+    fast = (lum - level) / (level + 0.05) / _V2_FLICK_UNIT
+    # the steady-state response adapts: divided by its recent amplitude
+    a = np.exp(-1.0 / (_V2_FLICK_TAU * sfreq))
+    fast = fast / (1.0 + lfilter([1 - a], [1, -a], np.abs(fast), axis=-1))
+    motion = np.stack([_upsample(m, n_times, sfreq, fps) for m in drivers["motion"].T])
+    gain = _upsample(drivers["gain_q"].mean(1), n_times, sfreq, fps)
+    capture = lfilter(
+        [1.0],
+        [1, -np.exp(-1.0 / (_V2_CAPTURE_TAU * sfreq))],
+        impulses(drivers["novelty"][:, None])[0],
+    )
+    raw_drive = gain / 0.6 + motion.sum(0) + np.abs(fast).sum(0) + capture
+    a = np.exp(-1.0 / (_DRIVE_TAU * sfreq))
+    return dict(
+        vep=impulses(drivers["vep_q"]),
+        fast=fast,
+        loc=impulses(drivers["onsets"]),
+        p3=impulses(drivers["novelty"][:, None])[0],
+        motion=motion,
+        drive=lfilter([1 - a], [1, -a], raw_drive),
+        valence=float(drivers["valence"]),
+    )
+
+
+def _simulate_subject_v2(sub, signals, kernels, rngs, sfreq, gain: float):
+    """Version-2 clips of one subject: (noisy, clean), (n_clips, 62, n_times) V.
+
+    ``gain`` scales every video-locked source (it sets the video-locked share).
+    """
+    n_times = signals[0]["drive"].size
+    topo = sub["topo"]
+
+    def conv(x, h):
+        return np.convolve(x, h)[:n_times]
+
+    n_src = 4 + 2 * 2 + 1
+    src = np.empty((len(signals), n_src, n_times))
+    names = []
+    for ci, s in enumerate(signals):
+        row = []
+        for q, (name, sign) in enumerate(_QUADRANT_SOURCES):
+            wave = conv(s["vep"][q], kernels["vep"])
+            wave = wave + _SSVEP_REL * conv(s["fast"][q], kernels["ssvep"])
+            row.append(sign * wave)
+            names.append(name)
+        for h, (loc, mt) in enumerate(_HEMIFIELD_SOURCES):
+            row.append(conv(s["loc"][h], kernels["loc"]))
+            row.append(conv(s["motion"][h], kernels["mt"]))
+            names += [loc, mt]
+        row.append(conv(s["p3"], kernels["p3"]))
+        names.append("p3")
+        src[ci] = row
+    names = names[:n_src]
+    clean = gain * _project(np.array([topo[n] for n in names]).T, src)
+    induced, background, sensor = _ongoing(
+        sub, signals, rngs, sfreq, _V2_ASYM, _V2_THETA_VALENCE
+    )
+    return clean + induced + background + sensor, clean

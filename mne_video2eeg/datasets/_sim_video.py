@@ -165,9 +165,14 @@ def _render_clip(p: dict, n_frames: int, video_fps: float, frame_size: int):
     blob = np.exp(-d2 / (2 * 0.15**2))
     value = lum[:, None, None] * (1 + 0.3 * blob) + con[:, None, None] * grating
     value = np.clip(value, 0.0, 1.0)
+    return _to_bgr(value, p["hue"], p["sat"])
+
+
+def _to_bgr(value: np.ndarray, hue: float, sat: float) -> np.ndarray:
+    """Colour HSV "value" frames in [0, 1] with one hue (deg) and saturation."""
     hsv = np.empty(value.shape + (3,), np.uint8)
-    hsv[..., 0] = int(round(p["hue"] / 2.0)) % 180  # OpenCV hue is 0-179
-    hsv[..., 1] = int(round(p["sat"] * 255))
+    hsv[..., 0] = int(round(hue / 2.0)) % 180  # OpenCV hue is 0-179
+    hsv[..., 1] = int(round(sat * 255))
     hsv[..., 2] = np.round(value * 255).astype(np.uint8)
     return np.stack([cv2.cvtColor(f, cv2.COLOR_HSV2BGR) for f in hsv])
 

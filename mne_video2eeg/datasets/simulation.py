@@ -16,6 +16,7 @@ from mne.utils import ProgressBar, logger, verbose
 
 from ..montage import SEED_OCCIPITAL_CH_NAMES, make_seed_info
 from ..utils._checks import (
+    _check_option,
     _check_positive,
     _check_random_state,
     _check_sfreq,
@@ -23,12 +24,22 @@ from ..utils._checks import (
     _validate_type,
 )
 from ..utils._fileio import atomic_path
-from . import _sim_eeg, _sim_video
+from . import _sim_drivers, _sim_eeg, _sim_scene, _sim_video
 
 __all__ = ["simulate_video_eeg"]
 
-# Bump when the videos a given set of parameters produces change.
-_SIM_VERSION = 1
+# Bump when the videos a given set of parameters produces change: version 1
+# (``snr="easy"``) and version 2 (every other ``snr``) render different videos.
+_SIM_VERSION = {1: 1, 2: 2}
+# Named settings of ``snr``: the target video-locked share of single-trial
+# variance on occipital channels (median per trial), or "easy" (version 1).
+SNR_SETTINGS = {"natural": 0.02, "easy": None}
+# Median over trials of (non-video-locked / video-locked) variance on the
+# occipital channels of version 2 at unit video-locked gain, pooled over the
+# reference simulations (3 subjects x 60 clips, 2 s, random_state 0-4: 900
+# trials; per seed 4.2-7.2); the gain that gives a share s is
+# sqrt(s / (1 - s) * _V2_NOISE_TO_SIGNAL).
+_V2_NOISE_TO_SIGNAL = 5.38
 _MANIFEST = "simulation.json"
 _MIN_FRAME_SIZE = 16
 EVENT_ID = {"negative": 1, "neutral": 2, "positive": 3}
@@ -45,6 +56,7 @@ def simulate_video_eeg(
     video_fps: float = 24,
     frame_size: int = 64,
     return_clean: bool = False,
+    snr="natural",
     random_state=None,
     verbose=None,
 ):
@@ -78,6 +90,17 @@ def simulate_video_eeg(
         Width and height of the (square) frames in pixels, at least 16.
     return_clean : bool
         Also return the noise-free stimulus-locked part of the EEG.
+    snr : "natural" | "easy" | float
+        How strongly the video drives single-trial EEG. ``"natural"``
+        (default): the version-2 simulator with the video-locked share of
+        single-trial variance on the occipital channels at 2 %% (median per
+        trial), the level of movie-watching EEG (see Notes). A float in
+        (0, 1): version 2 with that share (the gain is calibrated on a
+        reference simulation, so a given dataset lands near, not exactly on,
+        the target). ``"easy"``: the version-1 simulator, driven one-to-one by
+        global luminance, contrast, motion and colour at 9-18 %% (50-65 %%
+        on flicker clips); it reproduces the videos and EEG of version 1
+        byte for byte.
     random_state : None | int | numpy.random.Generator
         Seed of everything random. The same int gives identical video files
         (byte for byte) and identical EEG.
@@ -94,24 +117,128 @@ def simulate_video_eeg(
         ``metadata`` columns: ``subject`` ("01", ...), ``video`` (file name,
         equal to ``videos[clip].name``), ``clip`` (int), ``emotion``,
         ``flicker_hz`` (NaN without flicker), ``valence`` (valence index
-        :math:`v` below), ``luminance``, ``contrast``, ``motion`` (clip means
-        of the measured drivers), ``hue`` (degrees), ``saturation``
-        (rendered), ``speed_hz`` (grating drift), ``alpha_hz``, ``theta_hz``
-        and ``latency_ms`` (the subject's parameters).
+        :math:`v` below), ``luminance`` (mean luma), ``contrast``, ``motion``
+        (clip means of the contrast and motion drivers: :math:`C, M` in
+        version 1, :math:`E_q` and the MT drive in version 2), ``hue``
+        (degrees), ``saturation`` (rendered), ``speed_hz`` (grating drift;
+        in version 2 the objects' mean), ``alpha_hz``, ``theta_hz`` and
+        ``latency_ms`` (the subject's parameters).
     clean : mne.EpochsArray
         Only if ``return_clean``: the stimulus-locked part (visual evoked,
-        steady-state and motion responses) projected to the scalp, without
-        oscillations, background or sensor noise; same info, events and
-        metadata as ``epochs``.
+        steady-state and motion responses; in version 2 also object-onset
+        and P3 responses) projected to the scalp, without oscillations,
+        background or sensor noise; same info, events and metadata as
+        ``epochs``.
 
     Notes
     -----
-    **Videos.** Each clip is a drifting sinusoidal grating (1.5-3 cycles per
-    frame width, random orientation) plus a Gaussian blob (s.d. 0.15 frame
-    half-widths), on a uniform field, coloured in HSV with one hue and
-    saturation per clip, and written with OpenCV's Motion-JPEG writer
-    (quality 95). Parameters are drawn per clip from its emotion (uniform
-    ranges):
+    Two versions share the head model, the subjects and the ongoing
+    activity. Version 2 (every ``snr`` but ``"easy"``) is the default;
+    version 1 is the former simulator, kept as ``snr="easy"``.
+
+    **Version 2 videos.** Each clip is a scene: a static 1/f texture (2-16
+    cycles per frame width, RMS 3-12 %% of the level) on a uniform field,
+    with 1-5 objects: Gaussian blobs (s.d. 0.10-0.22 frame half-widths)
+    carrying a grating (2.5, 5 or 10 cycles per frame width, drifting at
+    0.5-4 Hz, contrast 0.15-0.45) and a luminance step of 5-35 %%, each at
+    its own place and time (the first from the clip onset), appearing
+    abruptly or fading in over 3-8 frames, moving, maybe looming (growing
+    50-150 %% per second) and vanishing after its lifetime. Some clips have a
+    cut (new texture, level x 0.7-1.35). A third of the clips have a
+    flickering disc (s.d. 0.25 half-widths, in a random quadrant) whose
+    luminance step swings between 0 and 70 %% of the level, at the
+    frequencies of version 1. The emotion sets overlapping palettes and
+    levels, and the dynamics:
+
+    ========  ===========  ==========  =========  =======  ======  =======  ====
+    emotion   hue (deg)    saturation  level      objects  abrupt  looming  cuts
+    ========  ===========  ==========  =========  =======  ======  =======  ====
+    negative  170-280 (a)  0.05-0.45   0.25-0.50  2-5      0.9     0.4      0.5
+    neutral   0-360        0-0.25      0.32-0.62  1-4      0.5     0.1      0.3
+    positive  0-90         0.15-0.70   0.38-0.70  1-4      0.25    0        0.15
+    ========  ===========  ==========  =========  =======  ======  =======  ====
+
+    (a: or, for 40 %% of the negative clips, dark reds 330-20.) Abrupt,
+    looming: the probability per object, cuts: per clip. Negative objects
+    move at 0.2-0.8 frame widths/s with a new random velocity every 0.25 s
+    (jerky), the others smoothly at 0.05-0.4.
+
+    **Version 2 drivers** are local and adapting, none a global frame
+    statistic. On the decoded frames (luma, 64 x 64), per frame :math:`k`
+    and visual-field quadrant :math:`q`: local contrast energy at three
+    scales (difference of Gaussians, centre s.d. 1, 2, 4 px, surround x1.6):
+    :math:`c^2` = blurred squared band-pass (s.d. 2x) over the squared local
+    mean (s.d. 4x, + 0.05), through :math:`c^2/(c^2 + 0.08^2)` per pixel,
+    averaged over :math:`q`, scales weighted 0.3/0.45/0.25: :math:`E_q`;
+    contrast gain control :math:`G_q = E_q / (0.1 + \bar E_q)`, the bar a
+    causal exponential mean (tau 0.8 s) of the frames before (0 on the
+    grey screen); adaptation: the transient :math:`T_q = [G_q - A_q]_+ +
+    0.5\,[A_q - G_q]_+` against the fast-adapted state :math:`A_q` (tau
+    0.15 s), which decays for sustained input and rebounds at offsets; the
+    Weber luminance transient :math:`U_q = |L_q - \tilde L_q| / (\tilde L_q
+    + 0.15)` (:math:`\tilde L_q` adapted with tau 0.15 s from grey 0.5);
+    the evoked input :math:`r_q = u^2/(u^2 + 0.15^2)`, :math:`u = T_q +
+    1.5\,U_q`; the flicker :math:`F_q` = (:math:`L_q` minus its centred
+    0.5 s mean) / (that mean + 0.05) / 0.2, divided by 1 + its causal mean
+    absolute value (tau 1 s). From the scene description: object onsets
+    with salience :math:`\sqrt{\text{contrast} + |\text{step}|}\,
+    \sqrt{\text{size}/0.15}` (x0.35 when fading in), split between the
+    hemifields by a logistic of the horizontal position (scale 0.1);
+    novelty, the salience x :math:`1 - e^{-\text{gap}/0.6\,\text{s}}`
+    after the previous onset; motion per hemifield, the sum over visible
+    objects of size x :math:`\sqrt{\text{contrast}}\,s^2/(s^2 + 0.2^2)`
+    (:math:`s` the speed of translation, drift and expansion in frame
+    widths/s), divided by 0.5 + its causal mean (tau 1 s). Valence is an
+    appraisal of four cues, :math:`v = \tanh(0.6\,(3(\bar L - 0.45) +
+    3\bar W - 0.8\,(\text{threat} - 0.3) - \text{jerk}))`: mean
+    luma and warmth (R - B), abrupt later onsets plus looming objects per
+    second, and the mean change of object velocity between 0.25 s segments.
+
+    **Version 2 sources.** V1 has one source per quadrant in the
+    contralateral hemisphere, the lower field under O1/O2, the upper field
+    under CB1/CB2 with inverted polarity (the C1 inversion), each driven by
+    :math:`\sum_k r_{q,k}\,h(t - k/\mathrm{fps}) + F_q * g`; object onsets
+    drive contralateral lateral-occipital sources (PO7/PO8) through an
+    N170-like :math:`-b(t; 170\,\mathrm{ms}, 10)`, novelty a parietal P3
+    (Pz, depth 60 %%) :math:`b(t; 350\,\mathrm{ms}, 6)`, motion the
+    contralateral MT sources (P7/P8) through :math:`m`. Before the gain,
+    V1 peaks at 10 uV, the others at 6 uV; all are scaled by
+    :math:`\sqrt{s/(1 - s) \cdot 5.38}` for the share :math:`s` that
+    ``snr`` asks (5.38: the median non-locked over locked occipital
+    variance per trial at unit gain, 3 subjects x 60 clips, pooled over
+    ``random_state`` 0-4; 4.2-7.2 per seed).
+    Alpha is blocked by the drive :math:`\overline{G} / 0.3 + \sum M +
+    \sum |F_q|` plus an attention capture (novelty through a leaky
+    integrator, tau 1 s), smoothed as in version 1; the frontal alpha
+    amplitudes are :math:`1 \mp 0.15 v`, the midline theta :math:`1 - 0.2
+    v` (smaller effects than version 1's 0.4).
+
+    **Version 2 SNR.** The default 2 %% is a level reported for single-trial
+    EEG of people watching films: inter-subject correlations of the most
+    correlated EEG components of the order of 0.01-0.05 (Dmochowski et al.
+    2012, Front. Hum. Neurosci. 6:112) - under a shared video-locked signal
+    plus independent noise, an inter-subject correlation *is* the
+    video-locked share of that component, and a single channel holds less
+    than the best component - and stimulus-response correlations of video
+    features of about 0.1, :math:`r^2 \approx 0.01` (Dmochowski et al.
+    2018, NeuroImage 180:134-146). The gain is fixed (the physical model
+    does not depend on the dataset), so a dataset's median lands near the
+    target: for the other defaults and ``random_state`` 0-4, 1.5-2.6 %%
+    (2.5 %% for 0, interquartile range 1.1-4.0 %%; flicker clips barely
+    higher), and single trials correlate with the truth at r = 0.13-0.18
+    (version 1: 9-18 %%, 49-67 %% on flicker clips, r = 0.3-0.45). No
+    driver that reaches a source correlates with a low-level encoder
+    feature beyond :math:`|r| = 0.75` (the valence, which shares the
+    emotion with the palette; version 1: 1.00 for luminance and contrast,
+    0.97 for the valence); the table is in the project's
+    ``benchmarks/NOTES.md``.
+
+    **Version 1 videos.** Each clip is a drifting sinusoidal grating (1.5-3
+    cycles per frame width, random orientation) plus a Gaussian blob (s.d.
+    0.15 frame half-widths), on a uniform field. Clips of both versions are
+    coloured in HSV with one hue and saturation per clip and written with
+    OpenCV's Motion-JPEG writer (quality 95). Parameters are drawn per clip
+    from its emotion (uniform ranges):
 
     ========  ==========  ==========  ===========  ===========  ============
     emotion   hue (deg)   saturation  value level  contrast     drift (Hz)
@@ -132,21 +259,25 @@ def simulate_video_eeg(
     ``video_fps / n`` for an integer ``n >= 2`` (24 fps: 12, 8 and 6 Hz,
     cycled over the flicker clips; a 10 Hz flicker would alias at 24 fps).
 
-    **Drivers** are measured on the *decoded* frames of the written files, so
-    the mapping is a function of the video a model sees: per frame :math:`k`,
-    luma :math:`L_k` (BT.601 mean), contrast :math:`C_k` (luma s.d. over
-    pixels), motion energy :math:`M_k` (mean absolute difference of
-    consecutive mean-removed luma frames) and warmth :math:`W_k` (mean
-    R - B). Frames are held until the next one (zero-order hold) at
-    ``sfreq``. The screen is mid-grey (:math:`L = 0.5, C = 0`) before frame 0.
+    **Version 1 drivers** are measured on the *decoded* frames of the written
+    files (as are version 2's contrast and luminance), so the mapping is a
+    function of the video a model sees: per frame :math:`k`, luma
+    :math:`L_k` (BT.601 mean), contrast :math:`C_k` (luma s.d. over pixels),
+    motion energy :math:`M_k` (mean absolute difference of consecutive
+    mean-removed luma frames) and warmth :math:`W_k` (mean R - B). Frames
+    are held until the next one (zero-order hold) at ``sfreq``. The screen
+    is mid-grey (:math:`L = 0.5, C = 0`) before frame 0 (both versions).
 
-    **Sources** are fixed-orientation dipoles at the 10 mm volume-grid points
-    nearest to 72 %% of the way from the sphere centre to an electrode (60 %%
-    for the midline theta), radial with a per-subject random tilt (s.d. 0.25
-    per component, about 15 deg), in :func:`mne.make_sphere_model` ("auto")
-    with :func:`mne.make_forward_solution`. Each source is scaled so that a
-    unit waveform peaks at the given amplitude on its best electrode, times a
-    per-subject log-normal gain (s.d. 0.2):
+    **Sources** (both versions) are fixed-orientation dipoles at the 10 mm
+    volume-grid points nearest to 72 %% of the way from the sphere centre to
+    an electrode (60 %% for the midline theta and the P3), radial with a
+    per-subject random tilt (s.d. 0.25 per component, about 15 deg), in
+    :func:`mne.make_sphere_model` ("auto") with
+    :func:`mne.make_forward_solution`. Each source is scaled so that a unit
+    waveform peaks at the given amplitude on its best electrode, times a
+    per-subject log-normal gain (s.d. 0.2). Version 1's sources, whose
+    oscillations, background and noise version 2 shares (with its own alpha
+    drive and valence):
 
     - V1 (under O1, O2; 10 uV): the visual evoked response
       :math:`\sum_k r_k\,h(t - k/\mathrm{fps})` with the change
@@ -189,7 +320,7 @@ def simulate_video_eeg(
     in amplitude, with random phase, and count as noise, as do background and
     sensor noise, which are independent across epochs.
 
-    **SNR.** With the defaults (``random_state=0``) the stimulus-locked part
+    **Version 1 SNR.** With ``random_state=0`` the stimulus-locked part
     explains a median 9 %% of the single-trial variance on the 12 occipital
     channels (interquartile range 4-41 %%, the top for flicker clips), 1 %% on
     frontal channels and 3 %% over all channels; single-trial noisy and clean
@@ -208,20 +339,34 @@ def simulate_video_eeg(
     params = _check_params(
         n_subjects, n_clips, clip_duration, sfreq, video_fps, frame_size
     )
+    params["share"] = _check_snr(snr)
+    params["version"] = 1 if params["share"] is None else 2
     _validate_type(return_clean, bool, "return_clean")
     _validate_type(path, (None, "path-like"), "path")
     rng = _check_random_state(random_state)
     rng_video, rng_subject, rng_noise = rng.spawn(3)
 
-    clip_params = _sim_video._draw_clip_params(
+    draw = (
+        _sim_video._draw_clip_params
+        if params["version"] == 1
+        else _sim_scene._draw_scene_params
+    )
+    clip_params = draw(
         params["n_clips"], params["clip_duration"], params["video_fps"], rng_video
     )
     video_key = _video_key(params, random_state, clip_params)
     folder = _resolve_path(path, video_key)
     videos = _write_videos(folder, clip_params, params, video_key)
+    fps = params["video_fps"]
     drivers = [
         _sim_video._clip_drivers(fname)
-        for fname in ProgressBar(videos, mesg="Measuring video drivers")
+        if params["version"] == 1
+        else _sim_drivers._scene_drivers(fname, p, fps)
+        for fname, p in zip(
+            ProgressBar(videos, mesg="Measuring video drivers"),
+            clip_params,
+            strict=True,
+        )
     ]
     for fname, drv in zip(videos, drivers, strict=True):
         if drv["luma"].size != params["n_frames"]:  # pragma: no cover
@@ -233,6 +378,28 @@ def simulate_video_eeg(
         videos, clip_params, drivers, params, rng_subject, rng_noise
     )
     return (videos, epochs, clean) if return_clean else (videos, epochs)
+
+
+def _check_snr(snr):
+    """Return the target video-locked share (float) or None for version 1."""
+    if isinstance(snr, str):
+        _check_option("snr", snr, tuple(SNR_SETTINGS))
+        return SNR_SETTINGS[snr]
+    if isinstance(snr, bool):
+        raise TypeError(f"snr must be a str or a float, got a bool ({snr!r}).")
+    _validate_type(snr, "numeric", "snr", "str or float")
+    if not 0 < snr < 1:
+        raise ValueError(
+            f"snr must be one of {tuple(SNR_SETTINGS)} or a video-locked share "
+            f"of variance strictly between 0 and 1, got {snr!r}. Pass e.g. "
+            'snr=0.05, snr="natural" (0.02) or snr="easy" (version 1).'
+        )
+    return float(snr)
+
+
+def _v2_gain(share: float) -> float:
+    """Video-locked source gain that gives ``share`` on the reference set."""
+    return float(np.sqrt(share / (1.0 - share) * _V2_NOISE_TO_SIGNAL))
 
 
 def _check_params(n_subjects, n_clips, clip_duration, sfreq, video_fps, frame_size):
@@ -272,7 +439,7 @@ def _video_key(params: dict, random_state, clip_params: list) -> dict:
     key["random_state"] = (
         int(random_state) if isinstance(random_state, int | np.integer) else None
     )
-    key["version"] = _SIM_VERSION
+    key["version"] = _SIM_VERSION[params["version"]]
     drawn = json.dumps(clip_params, sort_keys=True, default=lambda a: a.tolist())
     key["clips"] = hashlib.sha256(drawn.encode()).hexdigest()[:16]
     return key
@@ -333,10 +500,13 @@ def _is_complete(folder: Path, video_key: dict, names: list[str]) -> bool:
 
 
 def _render_all(folder: Path, clip_params, params: dict, video_key, names):
+    render = (
+        _sim_video._render_clip if params["version"] == 1 else _sim_scene._render_scene
+    )
     for p, name in zip(
         ProgressBar(clip_params, mesg="Rendering clips"), names, strict=True
     ):
-        frames = _sim_video._render_clip(
+        frames = render(
             p, params["n_frames"], params["video_fps"], params["frame_size"]
         )
         _sim_video._write_clip(folder / name, frames, params["video_fps"])
@@ -372,21 +542,31 @@ def _write_videos(folder: Path, clip_params, params: dict, video_key) -> list[Pa
 def _simulate_eeg(videos, clip_params, drivers, params, rng_subject, rng_noise):
     sfreq, n_times = params["sfreq"], params["n_times"]
     n_subjects, n_clips = params["n_subjects"], params["n_clips"]
-    signals = [
-        _sim_eeg._clip_signals(d, n_times, sfreq, params["video_fps"]) for d in drivers
-    ]
+    fps, v2 = params["video_fps"], params["version"] == 2
+    if v2:
+        signals = [_sim_eeg._clip_signals_v2(d, n_times, sfreq, fps) for d in drivers]
+        gain = _v2_gain(params["share"])
+    else:
+        signals = [_sim_eeg._clip_signals(d, n_times, sfreq, fps) for d in drivers]
     width = max(2, len(str(n_subjects)))
     data = np.empty((n_subjects * n_clips, 62, n_times))
     clean = np.empty_like(data)
     rows = []
     noise_rngs = rng_noise.spawn(n_subjects * n_clips)
     for si in ProgressBar(range(n_subjects), mesg="Simulating subjects"):
-        sub = _sim_eeg._draw_subject(rng_subject, si)
-        kernels = _sim_eeg._kernels(sfreq, sub["latency"])
         sl = slice(si * n_clips, (si + 1) * n_clips)
-        data[sl], clean[sl] = _sim_eeg._simulate_subject(
-            sub, signals, kernels, noise_rngs[sl], sfreq
-        )
+        if v2:
+            sub = _sim_eeg._draw_subject(rng_subject, si, _sim_eeg.SOURCES_V2)
+            kernels = _sim_eeg._kernels_v2(sfreq, sub["latency"])
+            data[sl], clean[sl] = _sim_eeg._simulate_subject_v2(
+                sub, signals, kernels, noise_rngs[sl], sfreq, gain
+            )
+        else:
+            sub = _sim_eeg._draw_subject(rng_subject, si)
+            kernels = _sim_eeg._kernels(sfreq, sub["latency"])
+            data[sl], clean[sl] = _sim_eeg._simulate_subject(
+                sub, signals, kernels, noise_rngs[sl], sfreq
+            )
         for ci in range(n_clips):
             p, d = clip_params[ci], drivers[ci]
             rows.append(
