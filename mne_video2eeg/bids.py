@@ -12,11 +12,12 @@ from pathlib import Path
 import mne
 import numpy as np
 import pandas as pd
-from mne.utils import logger, verbose
+from mne.utils import logger
 
 from ._raw import clips_to_raw
 from ._version import __version__
 from .utils._checks import _check_option, _check_positive, _validate_type
+from .utils._docs import verbose
 from .utils._fileio import atomic_path
 
 _BIDS_LABEL = re.compile(r"^[A-Za-z0-9]+$")

@@ -11,13 +11,14 @@ import numbers
 
 import mne
 import numpy as np
-from mne.utils import logger, verbose
+from mne.utils import logger
 from scipy.signal.windows import tukey
 from scipy.spatial.distance import cdist
 
 from ._bands import FREQ_BANDS
 from .preprocessing import check_finite, check_positions, pick_eeg
 from .utils._checks import _check_positive, _check_sfreq, _validate_type
+from .utils._docs import verbose
 
 __all__ = [
     "adjacency_to_edge_index",

@@ -27,10 +27,11 @@ import warnings
 
 import mne
 import numpy as np
-from mne.utils import logger, verbose
+from mne.utils import logger
 from mne.utils import warn as mne_warn
 
 from .utils._checks import _check_positive, _check_sfreq, _validate_type
+from .utils._docs import verbose
 
 __all__ = [
     "apply_channel_scale",

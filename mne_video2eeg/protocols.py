@@ -15,13 +15,14 @@ import time
 import mne
 import numpy as np
 import xarray as xr
-from mne.utils import logger, verbose
+from mne.utils import logger
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from . import _inputs
 from .metrics import evaluate
 from .utils._checks import _check_positive, _check_random_state, _validate_type
+from .utils._docs import verbose
 
 __all__ = ["leave_one_subject_out"]
 

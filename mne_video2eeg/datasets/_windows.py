@@ -12,11 +12,12 @@ import warnings
 import mne
 import numpy as np
 import pandas as pd
-from mne.utils import logger, verbose
+from mne.utils import logger
 from mne.utils import warn as mne_warn
 
 from ..preprocessing import pick_eeg
 from ..utils._checks import _check_positive, _validate_type
+from ..utils._docs import verbose
 
 __all__ = ["make_clip_epochs"]
 

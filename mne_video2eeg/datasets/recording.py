@@ -19,12 +19,12 @@ from pathlib import Path
 
 import mne
 import pandas as pd
-from mne.utils import fill_doc, logger, verbose, warn
+from mne.utils import logger, warn
 
-from .._inputs import UNKNOWN_EMOTION, subject_str
-from .._inputs import emotion_events as _emotion_events
+from .._inputs import UNKNOWN_EMOTION, emotion_events, subject_str
 from ..utils._checks import _check_positive, _validate_type
-from ..video.io import VideoClip, _VideoReader
+from ..utils._docs import verbose
+from ..video.io import VideoClip, VideoReader
 
 __all__ = ["read_video_recording"]
 
@@ -35,7 +35,7 @@ _VIDEO_SUFFIXES = {".avi", ".mp4", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".w
 # emotions, shared with seed_dv.py
 
 
-def _emotion_column(
+def emotion_column(
     metadata: pd.DataFrame,
     emotions,
     *,
@@ -160,7 +160,7 @@ def _video_table(videos) -> dict[str, tuple[Path, float, float]]:
                 f"Two videos share the id {vid!r} (videos are identified by file "
                 "name); rename one or pass VideoClip(fname, name=...)."
             )
-        with _VideoReader(fname) as reader:
+        with VideoReader(fname) as reader:
             duration = reader.duration
         start = 0.0 if start is None else float(start)
         stop = duration if stop is None else min(float(stop), duration)
@@ -219,7 +219,6 @@ def _description_map(raw, table, description_to_video) -> dict[str, str]:
     return mapping
 
 
-@fill_doc
 @verbose
 def read_video_recording(
     raw: mne.io.BaseRaw,
@@ -345,11 +344,11 @@ def read_video_recording(
         labels = md["emotion"].where(md["emotion"].notna(), UNKNOWN_EMOTION)
         labels = labels.map(str)
     else:
-        labels = _emotion_column(md, emotions)
+        labels = emotion_column(md, emotions)
     md["emotion"] = labels.to_numpy()
     first = ["video", "subject", "emotion", "video_file", "start", "stop"]
     md = md[first + [c for c in md.columns if c not in first]]
-    codes, emo_id = _emotion_events(list(md["emotion"]))
+    codes, emo_id = emotion_events(list(md["emotion"]))
     epochs.events[:, 2] = codes
     epochs.event_id = emo_id
     epochs.metadata = md.reset_index(drop=True)

@@ -23,7 +23,7 @@ from ..montage import SEED_CH_NAMES, make_seed_info
 from ..utils._checks import _check_option, _check_positive, _validate_type
 from ..utils._docs import verbose
 from ..video.io import VideoClip, VideoReader
-from .recording import _emotion_column
+from .recording import emotion_column
 
 __all__ = ["SEED_DV_COARSE_CLASSES", "read_seed_dv", "seed_dv_clips"]
 
@@ -466,7 +466,7 @@ def read_seed_dv(
         scale = 1e-6
     data *= scale
 
-    metadata["emotion"] = _emotion_column(
+    metadata["emotion"] = emotion_column(
         metadata,
         emotions,
         key_columns=(("video",), ("block", "concept_pos", "clip"), ("concept",)),

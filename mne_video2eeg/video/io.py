@@ -212,11 +212,6 @@ class VideoReader:
             )
 
 
-# datasets/recording.py still imports the old name; drop once it imports
-# VideoReader.
-_VideoReader = VideoReader
-
-
 def _to_rgb(bgr, size):
     if size is not None and bgr.shape[:2] != (size, size):
         # INTER_AREA averages when shrinking (no aliasing); the paper squashes to
