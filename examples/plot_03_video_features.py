@@ -14,9 +14,11 @@ local open_clip weights.)
 
 We read a simulated clip with :func:`~mne_video2eeg.read_video`, look at its
 frames, and extract its feature time courses with
-:func:`~mne_video2eeg.extract_video_features`. The clip has a full-field
-luminance flicker, which must show up in the luminance feature at exactly
-its frequency.
+:func:`~mne_video2eeg.extract_video_features`. The clips come from the
+simulator's ``snr="easy"`` setting, whose flicker covers the whole frame and
+so must show up in the mean-luminance feature at exactly its frequency (the
+default setting flickers a local disc, as natural videos rarely flicker the
+whole screen).
 """
 
 # %%
@@ -28,7 +30,7 @@ from mne_video2eeg import VideoClip, extract_video_features, read_video
 from mne_video2eeg.datasets import simulate_video_eeg
 
 videos, epochs = simulate_video_eeg(
-    n_subjects=1, n_clips=6, random_state=0, verbose="error"
+    n_subjects=1, n_clips=6, snr="easy", random_state=0, verbose="error"
 )
 md = epochs.metadata
 print(md[["video", "emotion", "flicker_hz"]])
