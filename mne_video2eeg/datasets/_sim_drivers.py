@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ._sim_scene import _SEG_S, _object_courses
+from ._sim_scene import SEG_S, object_courses
 
 _SIZE = 64  # analysis frame size (pixels)
 _GREY = 0.5  # pre-stimulus screen: uniform mid-grey
@@ -123,7 +123,7 @@ def _scene_events(p: dict, n_frames: int, fps: float):
     motion = np.zeros((n_frames, 2))
     last_onset = -np.inf
     for o in sorted(p["objects"], key=lambda o: o["on"]):
-        vis, pos, radius, _ = _object_courses(o, n_frames, fps)
+        vis, pos, radius, _ = object_courses(o, n_frames, fps)
         size = radius / 0.15
         if o["on"] < n_frames:
             k = o["on"]
@@ -137,7 +137,7 @@ def _scene_events(p: dict, n_frames: int, fps: float):
             last_onset = k
         # local speed: translation, internal drift and looming expansion
         t_on = np.maximum((np.arange(n_frames) - o["on"]) / fps, 0)
-        seg = np.minimum(t_on // _SEG_S, len(o["vel"]) - 1).astype(int)
+        seg = np.minimum(t_on // SEG_S, len(o["vel"]) - 1).astype(int)
         trans = np.hypot(*np.asarray(o["vel"])[seg].T)
         drift = o["tf"] / o["sf"]
         speed = np.hypot(trans, drift) + 0.5 * o["loom"] * o["r"]

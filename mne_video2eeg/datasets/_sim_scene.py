@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sim_video import EMOTIONS, _flicker_freqs, _to_bgr
+from ._sim_video import EMOTIONS, flicker_freqs, to_bgr
 
 # Per-emotion ranges (uniform draws unless stated). Palettes and levels
 # overlap between emotions: colour alone is a weak cue of the emotion, which
@@ -69,12 +69,12 @@ _SF_CHOICES = (2.5, 5.0, 10.0)  # object grating, cycles per frame width
 _FLICKER_DEPTH = 0.35  # flicker disc: luminance increment lum * depth * (1 + cos)
 _FLICKER_RADIUS = 0.25  # s.d. of the flicker disc, in frame half-widths
 _TEX_BAND = (2.0, 16.0)  # cycles per frame width of the background texture
-_SEG_S = 0.25  # s, jerky motion: a new velocity every segment
+SEG_S = 0.25  # s, jerky motion: a new velocity every segment
 
 
 def _draw_object(rng, st: dict, n_frames: int, video_fps: float, *, first: bool):
     """One object: position, size, texture, timing and motion."""
-    n_seg = max(int(np.ceil(n_frames / max(video_fps * _SEG_S, 1))), 1)
+    n_seg = max(int(np.ceil(n_frames / max(video_fps * SEG_S, 1))), 1)
     speed = rng.uniform(*st["speed"])
     if st["jerky"]:
         ang = rng.uniform(0, 2 * np.pi, n_seg)
@@ -130,7 +130,7 @@ def _draw_scene_params(n_clips: int, clip_duration: float, video_fps: float, rng
     """Draw the scene description of every clip (balanced emotions)."""
     emotions = np.array([EMOTIONS[i % 3] for i in range(n_clips)])
     emotions = emotions[rng.permutation(n_clips)]
-    freqs = _flicker_freqs(video_fps)
+    freqs = flicker_freqs(video_fps)
     n_flicker = int(round(n_clips / 3)) if freqs else 0
     flicker_idx = rng.choice(n_clips, n_flicker, replace=False).tolist()
     flicker_hz = {ci: freqs[j % len(freqs)] for j, ci in enumerate(flicker_idx)}
@@ -186,12 +186,12 @@ def _texture(seed: int, size: int) -> np.ndarray:
     return tex / tex.std()
 
 
-def _object_courses(o: dict, n_frames: int, video_fps: float):
+def object_courses(o: dict, n_frames: int, video_fps: float):
     """Per-frame visibility, centre (x, y), radius and grating phase."""
     k = np.arange(n_frames)
     t_on = (k - o["on"]) / video_fps
     vis = np.clip((k - o["on"] + 1) / o["fade"], 0.0, 1.0) * (k < o["off"])
-    seg = np.minimum(np.maximum(t_on, 0) // _SEG_S, len(o["vel"]) - 1).astype(int)
+    seg = np.minimum(np.maximum(t_on, 0) // SEG_S, len(o["vel"]) - 1).astype(int)
     step = o["vel"][seg] * (t_on[:, None] >= 0) / video_fps  # frame widths
     pos = np.array([o["x"], o["y"]]) + 2.0 * np.cumsum(step, axis=0)  # half-widths
     # bounce off the borders (reflect into [-0.85, 0.85])
@@ -220,7 +220,7 @@ def _render_scene(p: dict, n_frames: int, video_fps: float, frame_size: int):
     ax = np.linspace(-1.0, 1.0, frame_size)
     yy, xx = np.meshgrid(ax, ax, indexing="ij")
     for o in p["objects"]:
-        vis, pos, radius, phase = _object_courses(o, n_frames, video_fps)
+        vis, pos, radius, phase = object_courses(o, n_frames, video_fps)
         shown = np.flatnonzero(vis > 0)
         if shown.size == 0:
             continue
@@ -237,4 +237,4 @@ def _render_scene(p: dict, n_frames: int, video_fps: float, frame_size: int):
         obj = dl[:, None, None] + o["con"] * grating
         value[shown] += (vis[shown] * lum[shown])[:, None, None] * env * obj
     value = np.clip(value, 0.0, 1.0)
-    return _to_bgr(value, p["hue"], p["sat"])
+    return to_bgr(value, p["hue"], p["sat"])

@@ -57,7 +57,7 @@ _FOURCC = "MJPG"
 VIDEO_EXT = ".avi"
 
 
-def _flicker_freqs(video_fps: float) -> list[float]:
+def flicker_freqs(video_fps: float) -> list[float]:
     """Flicker frequencies in 6-15 Hz that the frame rate carries exactly.
 
     A flicker is only displayable below the Nyquist rate fps/2 and is only
@@ -78,7 +78,7 @@ def _draw_clip_params(n_clips: int, clip_duration: float, video_fps: float, rng)
     """Draw the render parameters of every clip (balanced emotions)."""
     emotions = np.array([EMOTIONS[i % 3] for i in range(n_clips)])
     emotions = emotions[rng.permutation(n_clips)]
-    freqs = _flicker_freqs(video_fps)
+    freqs = flicker_freqs(video_fps)
     n_flicker = int(round(n_clips / 3)) if freqs else 0
     # flicker clips in random positions, frequencies cycled over them
     flicker_idx = rng.choice(n_clips, n_flicker, replace=False).tolist()
@@ -165,10 +165,10 @@ def _render_clip(p: dict, n_frames: int, video_fps: float, frame_size: int):
     blob = np.exp(-d2 / (2 * 0.15**2))
     value = lum[:, None, None] * (1 + 0.3 * blob) + con[:, None, None] * grating
     value = np.clip(value, 0.0, 1.0)
-    return _to_bgr(value, p["hue"], p["sat"])
+    return to_bgr(value, p["hue"], p["sat"])
 
 
-def _to_bgr(value: np.ndarray, hue: float, sat: float) -> np.ndarray:
+def to_bgr(value: np.ndarray, hue: float, sat: float) -> np.ndarray:
     """Colour HSV "value" frames in [0, 1] with one hue (deg) and saturation."""
     hsv = np.empty(value.shape + (3,), np.uint8)
     hsv[..., 0] = int(round(hue / 2.0)) % 180  # OpenCV hue is 0-179
