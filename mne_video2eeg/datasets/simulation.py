@@ -12,7 +12,7 @@ from pathlib import Path
 import mne
 import numpy as np
 import pandas as pd
-from mne.utils import ProgressBar, logger, verbose
+from mne.utils import ProgressBar, logger
 
 from ..montage import SEED_OCCIPITAL_CH_NAMES, make_seed_info
 from ..utils._checks import (
@@ -23,6 +23,7 @@ from ..utils._checks import (
     _check_writable_dir,
     _validate_type,
 )
+from ..utils._docs import verbose
 from ..utils._fileio import atomic_path
 from . import _sim_drivers, _sim_eeg, _sim_scene, _sim_video
 
