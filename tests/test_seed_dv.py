@@ -183,7 +183,7 @@ def test_bad_subjects_and_blocks(fake):
     with pytest.raises(ValueError, match="subjects is empty"):
         read_seed_dv(root, subjects=[])
     for blocks in (0, [1, 8]):
-        with pytest.raises(ValueError, match=r"numbered 1..7"):
+        with pytest.raises(ValueError, match=r"blocks must be in 1..7, got"):
             read_seed_dv(root, subjects=1, blocks=blocks)
     with pytest.raises(TypeError, match="block"):
         read_seed_dv(root, subjects=1, blocks=["1"])
@@ -381,5 +381,5 @@ def test_bad_videos(fake, tmp_path):
         seed_dv_clips(short, [1, 3])
     with pytest.raises(ValueError, match="concept_pos must be in 0..39"):
         seed_dv_clips(root, 1, concept_pos=[0, 40])
-    with pytest.raises(ValueError, match=r"numbered 1..7"):
+    with pytest.raises(ValueError, match=r"block must be in 1..7, got 8"):
         seed_dv_clips(root, 8)

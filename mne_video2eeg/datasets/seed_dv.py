@@ -98,22 +98,29 @@ def _check_root(root) -> Path:
     return root
 
 
-def _check_blocks(blocks) -> list[int]:
-    if blocks is None:
-        return list(range(1, N_BLOCKS + 1))
-    if isinstance(blocks, int | np.integer) and not isinstance(blocks, bool):
-        blocks = [blocks]
-    _validate_type(blocks, (list, tuple, range, np.ndarray), "blocks")
+def _check_ints(values, name: str, lo: int, hi: int) -> list[int]:
+    """``values`` as sorted unique ints in ``lo..hi``; None: all of them."""
+    if values is None:
+        return list(range(lo, hi + 1))
+    if isinstance(values, int | np.integer) and not isinstance(values, bool):
+        values = [values]
+    _validate_type(values, (list, tuple, range, np.ndarray), name)
     out = []
-    for block in blocks:
-        if isinstance(block, bool) or not isinstance(block, int | np.integer):
-            raise TypeError(f"Each block must be an int in 1..7, got {block!r}.")
-        if not 1 <= block <= N_BLOCKS:
-            raise ValueError(f"Blocks are numbered 1..7, got {int(block)}.")
-        out.append(int(block))
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise TypeError(
+                f"{name} entries must be ints in {lo}..{hi}, got {value!r}."
+            )
+        if not lo <= value <= hi:
+            raise ValueError(f"{name} must be in {lo}..{hi}, got {int(value)}.")
+        out.append(int(value))
     if not out:
-        raise ValueError("blocks is empty; pass None (all 7) or some of 1..7.")
+        raise ValueError(f"{name} is empty; pass None (all of {lo}..{hi}) or some.")
     return sorted(set(out))
+
+
+def _check_blocks(blocks) -> list[int]:
+    return _check_ints(blocks, "blocks", 1, N_BLOCKS)
 
 
 def _subject_key(num, session) -> str:
@@ -545,21 +552,8 @@ def seed_dv_clips(
         whole 10-minute file.
     """
     root = _check_root(root)
-    blocks = _check_blocks(block)
-    if concept_pos is None:
-        positions = list(range(N_CONCEPTS))
-    else:
-        if isinstance(concept_pos, int | np.integer):
-            concept_pos = [concept_pos]
-        _validate_type(concept_pos, (list, tuple, range, np.ndarray), "concept_pos")
-        positions = []
-        for pos in concept_pos:
-            if isinstance(pos, bool) or not isinstance(pos, int | np.integer):
-                raise TypeError(f"concept_pos entries must be ints, got {pos!r}.")
-            if not 0 <= pos < N_CONCEPTS:
-                raise ValueError(f"concept_pos must be in 0..39, got {int(pos)}.")
-            positions.append(int(pos))
-        positions = sorted(set(positions))
+    blocks = _check_ints(block, "block", 1, N_BLOCKS)
+    positions = _check_ints(concept_pos, "concept_pos", 0, N_CONCEPTS - 1)
     video_dir = root / "Video"
     if not video_dir.is_dir():
         raise FileNotFoundError(
