@@ -34,7 +34,7 @@ from mne_video2eeg.metrics import (  # noqa: E402
     evoked_correlation,
     psd_distance,
 )
-from mne_video2eeg.metrics._spectral import _band_power  # noqa: E402
+from mne_video2eeg.metrics._spectral import band_power  # noqa: E402
 
 DEMO = dict(module__width=48, module__depth=2, n_epochs=60, batch_size=16)
 
@@ -63,7 +63,7 @@ def main():
     print(f"params {params}, fit {time.perf_counter() - t0:.0f} s, last epoch {last}")
     idx = np.flatnonzero((md["video"].isin(test) & (md["subject"] == "01")).values)
     real, truth = epochs[idx], clean[idx]
-    pr = _band_power(real.get_data(), 200.0, FREQ_BANDS).mean(0)
+    pr = band_power(real.get_data(), 200.0, FREQ_BANDS).mean(0)
     for item in args.samplers.split(","):
         sampler, steps = item.split(":")
         gen.set_params(sampler=sampler, n_inference_steps=int(steps))
@@ -74,7 +74,7 @@ def main():
         per = (time.perf_counter() - t0) / len(synth)
         ev = evoked_correlation(real, synth, clean=truth, verbose=False)
         bs = band_similarity(real, synth, verbose=False)
-        pg = _band_power(synth.get_data(), 200.0, FREQ_BANDS).mean(0)
+        pg = band_power(synth.get_data(), 200.0, FREQ_BANDS).mean(0)
         ratio = np.median(pg / pr, axis=0)
         fmt = "/".join
         print(

@@ -27,11 +27,12 @@ import os
 from collections.abc import Callable
 
 import torch
-from mne.utils import ProgressBar, logger, verbose
+from mne.utils import ProgressBar, logger
 from torch.optim.swa_utils import AveragedModel
 
 from .nn._layers import flush_denormal
 from .nn.sampling import index_cond
+from .utils._docs import verbose
 
 
 def _dist_setup(device: torch.device):
