@@ -105,7 +105,7 @@ def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
             "--n-subjects",
             "1",
             "--n-clips",
-            "6",
+            "18",
             "--n-epochs",
             "2",
             "--n-samples",

@@ -266,8 +266,9 @@ def energy_score(
             )
     else:
         warn(
-            "energy_score: no key has 3 real clips (and no clean truth), so the "
-            "reference is NaN; pass clean=... or match='video'."
+            "energy_score: no reference ensemble could be drawn (it needs 3 real "
+            "clips of a key, or with clean= 3 real clips for the residuals), so "
+            "the reference is NaN; pass clean=..., more clips, or match='video'."
         )
         reference = ratio = np.nan
     if cl is not None:
