@@ -52,3 +52,19 @@ def _planted_lagged_mapping(n_videos, rng, *, sfreq=200.0, n_times=400, fps=25):
 def planted_lagged_mapping():
     """Factory of the planted lagged video -> EEG mapping shared by tests."""
     return _planted_lagged_mapping
+
+
+@pytest.fixture(scope="session")
+def tiny_generator():
+    """Parameters of a tiny generator (a copy: edit freely)."""
+    from _tiny import TINY_GENERATOR
+
+    return dict(TINY_GENERATOR)
+
+
+@pytest.fixture(scope="session")
+def video_eeg_pair():
+    """Factory of random (features, clip epochs) pairs for the estimator tests."""
+    from _tiny import video_eeg_pair
+
+    return video_eeg_pair

@@ -3,64 +3,40 @@
 import gc
 import tracemalloc
 
-import mne
 import numpy as np
-import pandas as pd
 import pytest
-import xarray as xr
+from _tiny import TINY_GENERATOR, video_eeg_pair
 
 pytest.importorskip("torch")
 
-from mne_video2eeg import Video2EEGGenerator, make_seed_montage  # noqa: E402
+from mne_video2eeg import Video2EEGGenerator  # noqa: E402
 
-CHANNELS = ["FZ", "CZ", "PZ", "C3", "C4", "P3", "P4", "POZ", "O1", "OZ", "O2", "CB1"]
 SFREQ, N_TIMES = 100.0, 200
 
 
-def _features(n_videos, rng, n_frames=4, n_features=3):
-    return xr.DataArray(
-        rng.standard_normal((n_videos, n_frames, n_features)).astype(np.float32),
-        dims=("video", "frame", "feature"),
-        coords={
-            "video": [f"v{k:04d}.avi" for k in range(n_videos)],
-            "time": ("frame", np.arange(n_frames) / 2.0),
-            "feature": [f"f{k}" for k in range(n_features)],
-        },
-        attrs={"encoder": "lowlevel", "fps": 2.0},
+def _pair(n_videos, seed=0):
+    return video_eeg_pair(
+        n_videos, n_times=N_TIMES, sfreq=SFREQ, n_frames=4, scale=5e-6, seed=seed
     )
+
+
+def _features(n_videos, seed):
+    return _pair(n_videos, seed)[0]
+
+
+#: The tiny generator with 20-sample tokens (10 per 2-s clip).
+PARAMS = dict(TINY_GENERATOR, module__patch_size=20, sfreq=SFREQ)
 
 
 @pytest.fixture(scope="module")
 def fitted():
-    rng = np.random.default_rng(0)
-    feats = _features(4, rng)
-    info = mne.create_info(CHANNELS, SFREQ, "eeg")
-    info.set_montage(make_seed_montage())
-    md = pd.DataFrame(
-        dict(video=list(feats["video"].values), subject="01", emotion="neutral")
-    )
-    events = np.column_stack(
-        [np.arange(4) * N_TIMES, np.zeros(4, int), np.ones(4, int)]
-    )
-    data = rng.standard_normal((4, len(CHANNELS), N_TIMES)) * 5e-6
-    epochs = mne.EpochsArray(data, info, events, metadata=md, verbose=False)
-    gen = Video2EEGGenerator(
-        module__width=8,
-        module__depth=1,
-        module__patch_size=20,
-        n_epochs=1,
-        batch_size=4,
-        n_inference_steps=2,
-        sfreq=SFREQ,
-        device="cpu",
-        random_state=0,
-    )
-    return gen.fit(feats, epochs), feats
+    feats, epochs = _pair(4)
+    return Video2EEGGenerator(**PARAMS).fit(feats, epochs), feats
 
 
 def _overhead(gen, n_videos, batch_size):
     """Traced peak during generate minus the returned data (bytes)."""
-    feats = _features(n_videos, np.random.default_rng(1))
+    feats = _features(n_videos, 1)
     gc.collect()
     tracemalloc.start()
     try:
@@ -107,29 +83,16 @@ def test_cuda_fit_generate_end_to_end(fitted, tmp_path):
 
     from mne_video2eeg import read_generator
 
-    _, feats = fitted
-    rng = np.random.default_rng(0)
-    info = mne.create_info(CHANNELS, SFREQ, "eeg")
-    info.set_montage(make_seed_montage())
-    md = pd.DataFrame(
-        dict(video=list(feats["video"].values), subject="01", emotion="neutral")
+    feats, epochs = _pair(4)
+    gen = Video2EEGGenerator(**dict(PARAMS, n_epochs=2, device="cuda")).fit(
+        feats, epochs
     )
-    events = np.column_stack(
-        [np.arange(4) * N_TIMES, np.zeros(4, int), np.ones(4, int)]
-    )
-    data = rng.standard_normal((4, len(CHANNELS), N_TIMES)) * 5e-6
-    epochs = mne.EpochsArray(data, info, events, metadata=md, verbose=False)
-    gen = Video2EEGGenerator(
-        module__width=8, module__depth=1, module__patch_size=20, n_epochs=2,
-        batch_size=4,
-        n_inference_steps=2, sfreq=SFREQ, device="cuda", random_state=0,
-    ).fit(feats, epochs)  # fmt: skip
     assert next(gen.module_.parameters()).is_cuda
     peaks = []
     for n_videos in (16, 64):
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-        out = gen.generate(_features(n_videos, rng), batch_size=8, random_state=0)
+        out = gen.generate(_features(n_videos, 2), batch_size=8, random_state=0)
         torch.cuda.synchronize()
         peaks.append(torch.cuda.max_memory_allocated())
         assert len(out) == n_videos and np.isfinite(out.get_data()).all()

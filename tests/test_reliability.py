@@ -4,10 +4,9 @@ import tracemalloc
 
 import mne
 import numpy as np
-import pandas as pd
 import pytest
 import torch
-import xarray as xr
+from _tiny import TINY_GENERATOR, video_eeg_pair
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,41 +22,13 @@ from mne_video2eeg.metrics import (
 
 CHANNELS = ["FZ", "CZ", "PZ", "C3", "C4", "O1", "OZ", "O2"]
 SFREQ, N_TIMES = 100.0, 100
-TINY = dict(
-    module__width=8,
-    module__depth=1,
-    module__patch_size=10,
-    n_epochs=1,
-    batch_size=4,
-    n_inference_steps=2,
-    sfreq=SFREQ,
-    device="cpu",
-    random_state=0,
-)
+TINY = dict(TINY_GENERATOR, sfreq=SFREQ)
 
 
 def _pair(n_videos, *, n_times=N_TIMES, seed=0):
-    rng = np.random.default_rng(seed)
-    feats = xr.DataArray(
-        rng.standard_normal((n_videos, 5, 3)),
-        dims=("video", "frame", "feature"),
-        coords={
-            "video": [f"v{k}.avi" for k in range(n_videos)],
-            "time": ("frame", np.arange(5) / 5 * n_times / SFREQ),
-            "feature": ["a", "b", "c"],
-        },
+    return video_eeg_pair(
+        n_videos, n_times=n_times, sfreq=SFREQ, channels=CHANNELS, seed=seed
     )
-    info = mne.create_info(CHANNELS, SFREQ, "eeg")
-    info.set_montage(make_seed_montage())
-    md = pd.DataFrame(
-        {
-            "video": feats["video"].values.astype(str),
-            "subject": "01",
-            "emotion": "neutral",
-        }
-    )
-    data = rng.standard_normal((n_videos, len(CHANNELS), n_times)) * 1e-5
-    return feats, mne.EpochsArray(data, info, metadata=md, verbose=False)
 
 
 @pytest.fixture(scope="module")
