@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mne
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
@@ -13,7 +14,7 @@ from ..utils._checks import (
     _check_positive,
     _check_random_state,
 )
-from ..utils._docs import docdict
+from ..utils._docs import docdict, verbose
 
 # the baselines' own parameter docs (shared by the three classes)
 docdict["noise_baseline"] = """\
@@ -148,3 +149,39 @@ class BaselineMixin(BaseEstimator):
             n_samples=n_samples,
             tmin=self.tmin_,
         )
+
+    @verbose
+    def generate(
+        self,
+        X,
+        *,
+        subject=None,
+        n_samples=1,
+        emotion=None,
+        random_state=None,
+        verbose=None,
+    ) -> mne.EpochsArray:
+        """Predict each video's mean clip and add residual noise.
+
+        What the prediction knows (the video, its emotion, only that a video
+        started) is the baseline's; the class docstring says it.
+
+        Parameters
+        ----------
+        %(X_generate)s
+        %(subject_generate)s
+        %(n_samples_generate)s
+        %(emotion_generate)s
+        %(random_state_generate)s
+        %(verbose)s
+
+        Returns
+        -------
+        %(generated_epochs)s
+        """
+        X, n_samples, rng = self._check_generate(X, n_samples, random_state)
+        label = self._subject_label(subject)
+        ids = [str(v) for v in X["video"].values]
+        emotions = self._emotions_for(X, ids, emotion)
+        means = self._means(X, ids, label, emotions, subject)
+        return self._make_epochs(means, ids, label, emotions, n_samples, rng)

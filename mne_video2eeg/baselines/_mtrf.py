@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mne
 import numpy as np
 from mne.utils import logger
 
@@ -461,43 +460,11 @@ class RidgeEncodingBaseline(BaselineMixin):
                 f"of the grid [{lo:g}, {hi:g}]; consider widening alphas."
             )
 
-    @verbose
-    def generate(
-        self,
-        X,
-        *,
-        subject=None,
-        n_samples=1,
-        emotion=None,
-        random_state=None,
-        verbose=None,
-    ) -> mne.EpochsArray:
-        """Predict the EEG for each video and add residual noise.
-
-        Parameters
-        ----------
-        %(X_generate)s
-        %(subject_generate)s
-            A training subject gets its offset (or its model with
-            ``by_subject``), the population the pooled model and the mean
-            offset.
-        %(n_samples_generate)s
-        %(emotion_generate)s
-            Only labels the output.
-        %(random_state_generate)s
-        %(verbose)s
-
-        Returns
-        -------
-        %(generated_epochs)s
-        """
-        X, n_samples, rng = self._check_generate(X, n_samples, random_state)
-        label = self._subject_label(subject)
-        ids = [str(v) for v in X["video"].values]
-        emotions = self._emotions_for(X, ids, emotion)
+    def _means(self, X, ids, label, emotions, subject):
+        """Return the predicted mean clip of every video (before noise)."""
         if label in self.subject_models_:
             (means,) = self._predict_videos(X, [self.subject_models_[label]])
         else:
             (means,) = self._predict_videos(X, [self.model_])
             means = means + self.offsets_.get(label, self.grand_offset_)
-        return self._make_epochs(means, ids, label, emotions, n_samples, rng)
+        return means

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mne
 import numpy as np
 from mne.utils import logger
 
@@ -82,41 +81,11 @@ class GrandAverageBaseline(BaselineMixin):
         )
         return self
 
-    @verbose
-    def generate(
-        self,
-        X,
-        *,
-        subject=None,
-        n_samples=1,
-        emotion=None,
-        random_state=None,
-        verbose=None,
-    ) -> mne.EpochsArray:
-        """Return the subject's (or pooled) mean clip for every video, plus noise.
-
-        Parameters
-        ----------
-        %(X_generate)s
-            Only the video ids (and the checks) are used.
-        %(subject_generate)s
-        %(n_samples_generate)s
-        %(emotion_generate)s
-            Only labels the output.
-        %(random_state_generate)s
-        %(verbose)s
-
-        Returns
-        -------
-        %(generated_epochs)s
-        """
-        X, n_samples, rng = self._check_generate(X, n_samples, random_state)
-        label = self._subject_label(subject)
-        ids = [str(v) for v in X["video"].values]
-        emotions = self._emotions_for(X, ids, emotion)
+    def _means(self, X, ids, label, emotions, subject):
+        """Return the predicted mean clip of every video (before noise)."""
         key = label if self.by_subject and subject is not None else None
         means = np.repeat(self.averages_[key][None], len(ids), axis=0)
-        return self._make_epochs(means, ids, label, emotions, n_samples, rng)
+        return means
 
 
 @fill_doc
@@ -197,38 +166,8 @@ class EmotionTemplateBaseline(BaselineMixin):
             )
         return self.templates_[key]
 
-    @verbose
-    def generate(
-        self,
-        X,
-        *,
-        subject=None,
-        n_samples=1,
-        emotion=None,
-        random_state=None,
-        verbose=None,
-    ) -> mne.EpochsArray:
-        """Template of each video's emotion plus resampled residual noise.
-
-        Parameters
-        ----------
-        %(X_generate)s
-        %(subject_generate)s
-        %(n_samples_generate)s
-        %(emotion_generate)s
-            The label also picks the template: pass the true emotions of
-            unseen videos.
-        %(random_state_generate)s
-        %(verbose)s
-
-        Returns
-        -------
-        %(generated_epochs)s
-        """
-        X, n_samples, rng = self._check_generate(X, n_samples, random_state)
-        label = self._subject_label(subject)
-        ids = [str(v) for v in X["video"].values]
-        emotions = self._emotions_for(X, ids, emotion)
+    def _means(self, X, ids, label, emotions, subject):
+        """Return the predicted mean clip of every video (before noise)."""
         subj = None if subject is None or not self.by_subject else label
         means = np.stack([self._template(e, subj) for e in emotions])
-        return self._make_epochs(means, ids, label, emotions, n_samples, rng)
+        return means
