@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sim_video import EMOTIONS, flicker_freqs, to_bgr
+from ._sim_video import clip_plan, to_bgr
 
 # Per-emotion ranges (uniform draws unless stated). Palettes and levels
 # overlap between emotions: colour alone is a weak cue of the emotion, which
@@ -128,13 +128,7 @@ def _flicker_object(rng, n_frames: int) -> dict:
 
 def _draw_scene_params(n_clips: int, clip_duration: float, video_fps: float, rng):
     """Draw the scene description of every clip (balanced emotions)."""
-    emotions = np.array([EMOTIONS[i % 3] for i in range(n_clips)])
-    emotions = emotions[rng.permutation(n_clips)]
-    freqs = flicker_freqs(video_fps)
-    n_flicker = int(round(n_clips / 3)) if freqs else 0
-    flicker_idx = rng.choice(n_clips, n_flicker, replace=False).tolist()
-    flicker_hz = {ci: freqs[j % len(freqs)] for j, ci in enumerate(flicker_idx)}
-    n_frames = max(int(round(clip_duration * video_fps)), 1)
+    emotions, flicker_hz, n_frames = clip_plan(n_clips, clip_duration, video_fps, rng)
     params = []
     for ci, emo in enumerate(emotions):
         st = _STYLES[str(emo)]

@@ -74,16 +74,26 @@ def flicker_freqs(video_fps: float) -> list[float]:
     return freqs
 
 
-def _draw_clip_params(n_clips: int, clip_duration: float, video_fps: float, rng):
-    """Draw the render parameters of every clip (balanced emotions)."""
+def clip_plan(n_clips: int, clip_duration: float, video_fps: float, rng):
+    """Emotions (balanced, shuffled), flicker clips and frames of every clip.
+
+    Returns ``(emotions, flicker_hz, n_frames)``: a third of the clips, in
+    random positions, flicker at the frequencies of :func:`flicker_freqs`
+    cycled over them (``flicker_hz`` maps clip index to Hz).
+    """
     emotions = np.array([EMOTIONS[i % 3] for i in range(n_clips)])
     emotions = emotions[rng.permutation(n_clips)]
     freqs = flicker_freqs(video_fps)
     n_flicker = int(round(n_clips / 3)) if freqs else 0
-    # flicker clips in random positions, frequencies cycled over them
     flicker_idx = rng.choice(n_clips, n_flicker, replace=False).tolist()
     flicker_hz = {ci: freqs[j % len(freqs)] for j, ci in enumerate(flicker_idx)}
     n_frames = max(int(round(clip_duration * video_fps)), 1)
+    return emotions, flicker_hz, n_frames
+
+
+def _draw_clip_params(n_clips: int, clip_duration: float, video_fps: float, rng):
+    """Draw the render parameters of every clip (balanced emotions)."""
+    emotions, flicker_hz, n_frames = clip_plan(n_clips, clip_duration, video_fps, rng)
     params = []
     for ci, emo in enumerate(emotions):
         st = _STYLES[str(emo)]
