@@ -16,7 +16,7 @@ from scipy.signal.windows import tukey
 from scipy.spatial.distance import cdist
 
 from ._bands import FREQ_BANDS
-from .preprocessing import check_finite, check_positions, pick_eeg
+from .preprocessing import check_eeg_array, check_finite, check_positions, pick_eeg
 from .utils._checks import _check_positive, _check_sfreq, _validate_type
 from .utils._docs import verbose
 
@@ -273,20 +273,7 @@ def _signal_data(data, sfreq, ch_names):
         arr = data.get_data(picks=picks)
         arr = arr[np.newaxis] if arr.ndim == 2 else arr
         return arr.astype(np.float64, copy=False), float(data.info["sfreq"]), names
-    if not isinstance(data, (np.ndarray, list, tuple)):
-        raise TypeError(
-            "data must be mne.Epochs, mne.io.Raw or an array of shape "
-            f"(n_ch, n_times) or (n_epochs, n_ch, n_times), got "
-            f"{type(data).__name__}."
-        )
-    arr = np.asarray(data)
-    if not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"data must be numeric, got dtype {arr.dtype}.")
-    if arr.ndim not in (2, 3):
-        raise ValueError(
-            "data must have shape (n_ch, n_times) or (n_epochs, n_ch, n_times), "
-            f"got an array of shape {arr.shape} (ndim={arr.ndim})."
-        )
+    arr = check_eeg_array(data, "data")
     if sfreq is None:
         raise ValueError(
             "sfreq is required for array data (sfreq=None received); pass "

@@ -494,10 +494,8 @@ def preprocess_eeg(
 # working scale
 
 
-def _scale_data(data, name: str = "data"):
-    """Return (array with channels on axis -2, channel names or None)."""
-    if isinstance(data, (mne.io.BaseRaw, mne.BaseEpochs, mne.Evoked)):
-        return data.get_data(), list(data.ch_names)
+def check_eeg_array(data, name: str = "data") -> np.ndarray:
+    """Return ``data`` as a numeric array of shape ([n_epochs, ]n_ch, n_times)."""
     if not isinstance(data, (np.ndarray, list, tuple)):
         raise TypeError(
             f"{name} must be an array (n_ch, n_times) / (n_epochs, n_ch, n_times) "
@@ -511,7 +509,14 @@ def _scale_data(data, name: str = "data"):
             f"{name} must have shape (n_ch, n_times) or (n_epochs, n_ch, n_times), "
             f"got shape {arr.shape} (ndim={arr.ndim})."
         )
-    return arr, None
+    return arr
+
+
+def _scale_data(data, name: str = "data"):
+    """Return (array with channels on axis -2, channel names or None)."""
+    if isinstance(data, (mne.io.BaseRaw, mne.BaseEpochs, mne.Evoked)):
+        return data.get_data(), list(data.ch_names)
+    return check_eeg_array(data, name), None
 
 
 def fit_channel_scale(
