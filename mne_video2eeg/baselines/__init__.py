@@ -51,12 +51,11 @@ Shared rules (the same as :class:`~mne_video2eeg.Video2EEGGenerator`):
   configuration against ``fit`` (as the generator does).
 """
 
-from ._mtrf import EXPANSIONS, ONSET_SHRINKAGES, RidgeEncodingBaseline
+# the mTRF's default grids are importable from here, not API pages of their own
+from ._mtrf import EXPANSIONS, ONSET_SHRINKAGES, RidgeEncodingBaseline  # noqa: F401
 from ._templates import EmotionTemplateBaseline, GrandAverageBaseline
 
 __all__ = [
-    "EXPANSIONS",
-    "ONSET_SHRINKAGES",
     "EmotionTemplateBaseline",
     "GrandAverageBaseline",
     "RidgeEncodingBaseline",
