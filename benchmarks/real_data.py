@@ -164,6 +164,13 @@ def _parse(argv):
         default=None,
         help="high-pass the SSVEP epochs (Hz) before cutting; default: raw",
     )
+    p.add_argument(
+        "--models",
+        nargs="+",
+        default=None,
+        choices=["default", "per-channel", "unconditional", "ridge"],
+        help="fit only these model rows (default: all)",
+    )
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = p.parse_args(argv)
     if args.root is None:
@@ -369,7 +376,9 @@ def _models(sfreq, seed, n_epochs, quick, fps, n_subjects):
 # one data set, one seed
 
 
-def run_dataset(rec: RealRecording, *, seed, split, quick, n_epochs=None) -> dict:
+def run_dataset(
+    rec: RealRecording, *, seed, split, quick, n_epochs=None, models=None
+) -> dict:
     """Return {row name: {column: value}} for one data set and one seed."""
     sizes = dict((QUICK if quick else FULL)[rec.name])
     if n_epochs is not None:
@@ -437,8 +446,10 @@ def run_dataset(rec: RealRecording, *, seed, split, quick, n_epochs=None) -> dic
         fit_s = time.perf_counter() - t0
         return est, _generate(est, X_test, subjects, n, seed), fit_s
 
-    models = _models(sfreq, seed, sizes["n_epochs"], quick, rec.fps, len(subjects))
-    for name, make in models.items():
+    factories = _models(sfreq, seed, sizes["n_epochs"], quick, rec.fps, len(subjects))
+    if models is not None:  # a subset, by the first word of the row name
+        factories = {k: v for k, v in factories.items() if k.split()[0] in models}
+    for name, make in factories.items():
         model = score(name, lambda make=make: fitted(make))
         if name == "default generator":
             score(
@@ -609,6 +620,7 @@ def main(argv=None) -> pd.DataFrame:
                 split=args.split,
                 quick=args.quick,
                 n_epochs=args.n_epochs,
+                models=args.models,
             )
             for row, vals in rows.items():
                 records.append(dict(dataset=name, row=row, seed=seed, **vals))
