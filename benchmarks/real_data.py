@@ -349,12 +349,16 @@ def _gaussian(fit_ep, test_videos, subjects, n, seed):
     return out, fit_s
 
 
-def _models(sfreq, seed, n_epochs, quick, fps, n_subjects):
+def _models(sfreq, seed, n_epochs, quick, fps, n_subjects, n_videos):
     """Name -> factory of the fitted models (generators and the ridge baseline)."""
     from mne_video2eeg import Video2EEGGenerator
     from mne_video2eeg.baselines import RidgeEncodingBaseline
 
     base = dict(random_state=seed, n_epochs=n_epochs, sfreq=sfreq)
+    # cross-validating the ridge penalties needs >= 2 training videos (folds
+    # never split a video); with one (the SSVEP recording in --quick) a
+    # single penalty and a free onset response
+    ridge_grid = {} if n_videos >= 2 else dict(alphas=(1e3,), onset_shrinkages=(1.0,))
     if quick:
         base.update(QUICK_NET)
     return {
@@ -367,7 +371,10 @@ def _models(sfreq, seed, n_epochs, quick, fps, n_subjects):
         ),
         # its full strength: lags at every video frame, one model per subject
         "ridge (lag_step=1/fps, + phase noise)": lambda: RidgeEncodingBaseline(
-            lag_step=1.0 / fps, by_subject=n_subjects > 1, random_state=seed
+            lag_step=1.0 / fps,
+            by_subject=n_subjects > 1,
+            random_state=seed,
+            **ridge_grid,
         ),
     }
 
@@ -446,7 +453,10 @@ def run_dataset(
         fit_s = time.perf_counter() - t0
         return est, _generate(est, X_test, subjects, n, seed), fit_s
 
-    factories = _models(sfreq, seed, sizes["n_epochs"], quick, rec.fps, len(subjects))
+    n_videos = fit_ep.metadata["video"].nunique()
+    factories = _models(
+        sfreq, seed, sizes["n_epochs"], quick, rec.fps, len(subjects), n_videos
+    )
     if models is not None:  # a subset, by the first word of the row name
         factories = {k: v for k, v in factories.items() if k.split()[0] in models}
     for name, make in factories.items():
