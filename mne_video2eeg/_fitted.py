@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._checkpoint import read_generator_file, write_generator_file
+from ._expected import mean_model_from_state, mean_model_state
 
 #: Fitted attributes saved as they are (beside the montage and the weights).
 _STATE = (
@@ -80,6 +81,9 @@ class FittedStateMixin:
                 },
             },
             **{name: getattr(self, name) for name in _STATE},
+            "mean_model_": None
+            if self.mean_model_ is None
+            else mean_model_state(self.mean_model_),
             "state_dict": self.module_.state_dict(),
         }
 
@@ -102,6 +106,10 @@ class FittedStateMixin:
         for name in _STATE:
             setattr(self, name, state[name])
         self.n_features_in_ = len(self.feature_names_)
+        mean_model = state.get("mean_model_")
+        self.mean_model_ = (
+            None if mean_model is None else mean_model_from_state(mean_model, info)
+        )
         self.device_ = resolve_device(device)
         module = build_network(self.module_config_, self.graphs_)
         module.load_state_dict(state["state_dict"])

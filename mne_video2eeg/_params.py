@@ -91,6 +91,9 @@ class RoutedParamsMixin(BaseEstimator):
             )
         if isinstance(self.condition_on_video, str):
             _check_option("condition_on_video", self.condition_on_video, ("onset",))
+        from ._expected import EXPECTED_EEG
+
+        _check_option("expected_eeg", self.expected_eeg, EXPECTED_EEG)
         band = self.eeg_band
         if not isinstance(band, tuple | list) or len(band) != 2:
             raise ValueError(

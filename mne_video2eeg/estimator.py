@@ -10,6 +10,7 @@ import torch
 from mne.utils import logger
 from sklearn.utils.validation import check_is_fitted
 
+from . import _expected as expected
 from . import _inputs
 from ._checkpoint import TrainingCheckpoint
 from ._fitted import FittedStateMixin
@@ -56,6 +57,16 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         Give the network the video features. False (every frame masked) and
         ``"onset"`` (features blanked, frame times kept: it knows a video
         started, not which) are the unconditional baselines.
+    expected_eeg : "learned" | "mtrf"
+        Where the expected EEG (the stimulus-locked mean the diffusion adds
+        its residual to, as in CARD) comes from. ``"learned"``: the lag
+        path's map, trained with the network. ``"mtrf"``: a mean model fitted
+        first, at full strength, of what the network may know
+        (:mod:`mne_video2eeg._expected`):
+        :class:`~mne_video2eeg.baselines.RidgeEncodingBaseline` with
+        ``condition_on_video=True``,
+        :class:`~mne_video2eeg.baselines.GrandAverageBaseline` with
+        ``"onset"``; with ``condition_on_video=False`` the learned map.
     n_epochs, batch_size, learning_rate, weight_decay, ema_decay : float | int
         Training length and optimiser settings (AdamW with EMA weights).
     sfreq : float
@@ -98,6 +109,8 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         Training subjects (their embeddings can be asked for in ``generate``).
     emotions_ : list of str
         Emotion labels seen in training.
+    mean_model_ : object | None
+        The fitted mean model of ``expected_eeg="mtrf"`` (None otherwise).
     spectral_model_ : mne_video2eeg.spectra.CrossSpectralModel
         The Gaussian part: each subject's cross-spectral matrices of the
         residual EEG at working scale (absent with ``whiten="none"``).
@@ -121,6 +134,7 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         graphs: tuple[str, ...] = ("electrode", "signal"),
         whiten: str = "cross-spectral",
         condition_on_video: bool = True,
+        expected_eeg: str = "learned",
         n_epochs: int = 100,
         batch_size: int = 16,
         learning_rate: float = 2e-3,
@@ -144,6 +158,7 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         self.graphs = graphs
         self.whiten = whiten
         self.condition_on_video = condition_on_video
+        self.expected_eeg = expected_eeg
         self.n_epochs = n_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -236,6 +251,15 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
             "video_time": torch.from_numpy(tokens.times),
             "subject": torch.from_numpy(subject_idx),
         }
+        kind = expected.mean_model_kind(self.expected_eeg, self.condition_on_video)
+        self.mean_model_ = None
+        if kind is not None:
+            self.mean_model_ = expected.fit_mean_model(kind, X, epochs, seed=seed)
+            tensors["expected_eeg"] = torch.from_numpy(
+                expected.expected_clips(
+                    self.mean_model_, X, rows, md["subject"], self.scale_
+                )
+            )
         logger.info(
             f"Fitting on {len(x0)} clips x {x0.shape[1]} channels x "
             f"{x0.shape[2]} samples, {len(self.subjects_)} subject(s), "
@@ -336,6 +360,16 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
             "video_time": torch.from_numpy(tokens.times),
             "subject": torch.full((len(rep),), subj_idx, dtype=torch.long),
         }
+        if self.mean_model_ is not None:
+            cond["expected_eeg"] = torch.from_numpy(
+                expected.expected_clips(
+                    self.mean_model_,
+                    X,
+                    rep,
+                    [None if subject is None else subj_label] * len(rep),
+                    self.scale_,
+                )
+            )
         x = sample_batched(
             self.module_,
             cond,

@@ -151,6 +151,66 @@ class BaselineMixin(BaseEstimator):
         )
 
     @verbose
+    def predict(self, X, *, subject=None, emotion=None, verbose=None) -> np.ndarray:
+        """Predict each video's mean clip (the noiseless part of ``generate``).
+
+        Parameters
+        ----------
+        %(X_generate)s
+        %(subject_generate)s
+        %(emotion_generate)s
+        %(verbose)s
+
+        Returns
+        -------
+        means : ndarray, shape (n_videos, n_channels, n_times)
+            The predicted mean clip of each video of ``X``, in Volts.
+        """
+        X, _, _ = self._check_generate(X, 1, 0)
+        label = self._subject_label(subject)
+        ids = [str(v) for v in X["video"].values]
+        emotions = self._emotions_for(X, ids, emotion)
+        return self._means(X, ids, label, emotions, subject)
+
+    # --------------------------------------------------------- fitted state
+    #: Fitted attributes that ``predict`` needs (``_to_state``).
+    _PREDICT_STATE = (
+        "tmin_",
+        "times_",
+        "n_times_",
+        "subjects_",
+        "emotions_",
+        "video_emotions_",
+        "feature_names_",
+        "n_features_in_",
+        "feature_attrs_",
+        "feature_scale_",
+        "feature_times_",
+    )
+
+    def _to_state(self) -> dict:
+        """Return what ``predict`` needs, as plain values and arrays."""
+        check_is_fitted(self, "info_")
+        return {
+            "params": self.get_params(),
+            **{name: getattr(self, name) for name in self._PREDICT_STATE},
+        }
+
+    @classmethod
+    def _from_state(cls, state: dict, info: mne.Info):
+        """Rebuild a baseline that predicts like the one ``_to_state`` saw."""
+        params = {
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in state["params"].items()
+        }
+        model = cls(**params)
+        for name in cls._PREDICT_STATE:
+            setattr(model, name, state[name])
+        model.info_ = info
+        model._sample_rng = np.random.default_rng(0)
+        return model
+
+    @verbose
     def generate(
         self,
         X,

@@ -14,7 +14,7 @@ from ..utils._checks import (
 )
 from ..utils._docs import fill_doc, verbose
 from ._common import BaselineMixin
-from ._ridge import fit_ridge
+from ._ridge import _RidgeFit, fit_ridge
 
 #: Feature expansions of :class:`RidgeEncodingBaseline` (all by default).
 EXPANSIONS = ("rectified", "compressive", "derivative")
@@ -459,6 +459,49 @@ class RidgeEncodingBaseline(BaselineMixin):
                 f"mTRF {what}: {edge:.0%} of the channels chose an alpha at the edge "
                 f"of the grid [{lo:g}, {hi:g}]; consider widening alphas."
             )
+
+    _PREDICT_STATE = (
+        *BaselineMixin._PREDICT_STATE,
+        "expansions_",
+        "lags_",
+        "regressors_",
+        "n_onset_",
+        "onset_times_",
+        "offsets_",
+        "grand_offset_",
+    )
+
+    def _to_state(self):
+        def ridge(fit):
+            return {"coef": fit.coef_, "intercept": fit.intercept_, "alpha": fit.alpha_}
+
+        return {
+            **super()._to_state(),
+            "onset_shrinkage_": float(self.model_.onset_shrinkage_),
+            "model_": ridge(self.model_),
+            "subject_models_": {s: ridge(m) for s, m in self.subject_models_.items()},
+        }
+
+    @classmethod
+    def _from_state(cls, state, info):
+        model = super()._from_state(state, info)
+
+        def ridge(fit):
+            return _RidgeFit(
+                fit["coef"],
+                fit["intercept"],
+                fit["alpha"],
+                state["onset_shrinkage_"],
+                None,
+            )
+
+        model.model_ = ridge(state["model_"])
+        model.subject_models_ = {
+            s: ridge(m) for s, m in state["subject_models_"].items()
+        }
+        model.alpha_ = model.model_.alpha_
+        model.onset_shrinkage_ = state["onset_shrinkage_"]
+        return model
 
     def _means(self, X, ids, label, emotions, subject):
         """Return the predicted mean clip of every video (before noise)."""

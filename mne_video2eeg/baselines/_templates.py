@@ -81,6 +81,17 @@ class GrandAverageBaseline(BaselineMixin):
         )
         return self
 
+    _PREDICT_STATE = (*BaselineMixin._PREDICT_STATE, "averages_")
+
+    @classmethod
+    def _from_state(cls, state, info):
+        model = super()._from_state(state, info)
+        # a file's keys are str: the pooled average's None came back as "None"
+        model.averages_ = {
+            None if k in ("None", None) else k: v for k, v in model.averages_.items()
+        }
+        return model
+
     def _means(self, X, ids, label, emotions, subject):
         """Return the predicted mean clip of every video (before noise)."""
         key = label if self.by_subject and subject is not None else None

@@ -120,8 +120,9 @@ class ConditionEncoder(nn.Module):
 
     See the module docstring for the design.  ``ctx`` holds ``vec`` (B, D)
     global conditioning, ``tokens`` (B, N, D) per-time-token conditioning,
-    ``mean`` (B, C, N * patch_size) the expected-EEG map (lag path; zeros if
-    off; never CFG-dropped), ``trf`` the same map as the denoiser's input
+    ``mean`` (B, C, N * patch_size) the expected-EEG map
+    (``cond["expected_eeg"]`` when given, else the lag path's; zeros if
+    neither; never CFG-dropped), ``trf`` the same map as the denoiser's input
     (zeroed for CFG-dropped samples),
     ``video_tokens``/``video_mask`` for cross-attention, and ``drop`` (B,)
     bool (samples whose condition was nulled for CFG).
@@ -245,6 +246,15 @@ class ConditionEncoder(nn.Module):
                     "ref_eeg was given but the model was built with "
                     "ref_encoder=False; rebuild with ref_encoder=True."
                 )
+        expected = cond.get("expected_eeg")
+        if expected is not None:
+            shape = tuple(torch.as_tensor(expected).shape)
+            n_pad = self.n_tokens * self.patch_size
+            if len(shape) != 3 or shape[:2] != (b, self.n_channels) or shape[2] > n_pad:
+                raise ValueError(
+                    f"expected_eeg must have shape ({b}, {self.n_channels}, n_times) "
+                    f"with n_times <= {n_pad}, got {shape}."
+                )
 
     # ---------------------------------------------------------------- forward
     def null_drop(self, batch: int, device, generator=None) -> torch.Tensor:
@@ -283,11 +293,16 @@ class ConditionEncoder(nn.Module):
         n_pad = self.n_tokens * self.patch_size
         tokens = self.token_time(self.token_code).expand(b, -1, -1)
         mean = torch.zeros(b, self.n_channels, n_pad, device=dev)
+        expected = cond.get("expected_eeg")
+        if expected is not None:  # a mean model fitted before (the estimator's)
+            expected = torch.as_tensor(expected, dtype=torch.float32, device=dev)
+            mean = F.pad(expected, (0, n_pad - expected.shape[-1]))
         if self.lag is not None:
             # the mean map never sees the CFG drop: it is the (always
             # conditional) regression prior, see VideoEEGDiffusion
             lag = self._lag_features(video, vt, mask, subj_full)  # (B, L, n_pad)
-            mean = self.trf(lag)
+            if expected is None:
+                mean = self.trf(lag)
             lag = lag.view(b, -1, self.n_tokens, self.patch_size).transpose(1, 2)
             tokens = tokens + self.lag_tokens(lag.flatten(2)) * keep[..., None]
         mask = mask & keep

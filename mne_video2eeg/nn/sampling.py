@@ -31,7 +31,7 @@ from .samplers import TrigFlowMultistepScheduler
 SAMPLERS = ("trigflow", "dpmsolver", "ddim", "ddpm")
 
 #: Condition entries a model takes (``x0`` is the clip itself).
-COND_KEYS = ("video", "video_time", "video_mask", "subject", "ref_eeg")
+COND_KEYS = ("video", "video_time", "video_mask", "subject", "ref_eeg", "expected_eeg")
 
 # Rows per denoiser call when sampling on CPU.  The network is memory-bound
 # (LayerNorm, AdaLN, GELU, the (C x C) attention scores): at 64 rows one
