@@ -463,3 +463,35 @@ def test_ridge_alpha_by_cross_validation(planted):
     one_video = epochs[(epochs.metadata["video"] == X["video"].values[0]).to_numpy()]
     with pytest.raises(ValueError, match="at least 2 training videos"):
         RidgeEncodingBaseline().fit(X, one_video)
+
+
+@pytest.mark.parametrize("cls", BASELINES)
+def test_predict_is_the_noiseless_generate(cls, planted):
+    X, epochs, _, videos = planted
+    X_tr, ep_tr, X_te, test = _split(X, epochs, videos)
+    est = cls(noise=None, random_state=0).fit(X_tr, ep_tr)
+    emotion = {v: EMOTIONS[k % 3] for k, v in enumerate(test)}
+    for subject in (None, "02"):
+        means = est.predict(X_te, subject=subject, emotion=emotion)
+        gen = est.generate(X_te, subject=subject, emotion=emotion)
+        assert means.shape == (len(test), 62, N_T)
+        np.testing.assert_allclose(means, gen.get_data(), rtol=0, atol=1e-20)
+
+
+@pytest.mark.parametrize("cls", BASELINES)
+def test_state_round_trip_predicts_alike(cls, planted, tmp_path):
+    """``_to_state`` -> a generator file's encoding -> ``_from_state``."""
+    from mne_video2eeg._checkpoint import _decode, _encode
+
+    X, epochs, _, videos = planted
+    X_tr, ep_tr, X_te, test = _split(X, epochs, videos)
+    est = cls(noise=None, random_state=0).fit(X_tr, ep_tr)
+    state = _decode(_encode(est._to_state()))  # tensors and JSON, as in a file
+    back = cls._from_state(state, est.info_)
+    assert back.get_params() == est.get_params()
+    emotion = {v: "neutral" for v in test}
+    for subject in (None, "01"):
+        np.testing.assert_array_equal(
+            back.predict(X_te, subject=subject, emotion=emotion),
+            est.predict(X_te, subject=subject, emotion=emotion),
+        )

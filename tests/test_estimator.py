@@ -462,3 +462,57 @@ def test_former_parameters_warn_and_route(tiny):
     assert "width= is deprecated" in said[1] and "module__width=12" in said[1]
     assert gen.module_config_["denoiser"]["width"] == 12
     assert gen.module_config_["diffusion"]["num_train_timesteps"] == 400
+
+
+def test_expected_eeg_mtrf_is_the_diffusions_mean(tiny, tmp_path):
+    """expected_eeg='mtrf': the mTRF's prediction is the mean the diffusion adds."""
+    from mne_video2eeg.baselines import GrandAverageBaseline, RidgeEncodingBaseline
+    from mne_video2eeg.nn.sampling import index_cond
+
+    feats, epochs, _ = tiny
+    gen = Video2EEGGenerator(**dict(TINY, n_epochs=1), expected_eeg="mtrf")
+    assert clone(gen).get_params()["expected_eeg"] == "mtrf"
+    gen.fit(feats, epochs)
+    assert isinstance(gen.mean_model_, RidgeEncodingBaseline)
+    # the network's context holds the mTRF's prediction at working scale
+    pred = gen.mean_model_.predict(feats.isel(video=[1]), subject="02")
+    want = (pred - gen.scale_["mean"][:, None]) / gen.scale_["std"][:, None]
+    cond = {
+        "video": torch.from_numpy(feats.values[[1]].astype(np.float32)),
+        "video_time": torch.from_numpy(feats["time"].values.astype(np.float32)),
+        "subject": torch.tensor([1]),
+        "expected_eeg": torch.from_numpy(want.astype(np.float32)),
+    }
+    cond = index_cond({"x0": cond["video"], **cond}, [0], "cpu")
+    with torch.no_grad():
+        ctx = gen.module_.denoiser.cond(cond)
+    np.testing.assert_allclose(ctx["mean"][0, :, :N_TIMES].numpy(), want[0], atol=1e-5)
+    # the file keeps the mean model: the same draw after save and read
+    back = read_generator(gen.save(tmp_path / "mtrf.pt"), device="cpu")
+    for subject in ("02", None):
+        a = gen.generate(feats.isel(video=[1, 2]), subject=subject, random_state=3)
+        b = back.generate(feats.isel(video=[1, 2]), subject=subject, random_state=3)
+        np.testing.assert_array_equal(a.get_data(), b.get_data())
+    # what the network may know decides the mean model
+    onset = Video2EEGGenerator(
+        **dict(TINY, n_epochs=1), expected_eeg="mtrf", condition_on_video="onset"
+    ).fit(feats, epochs)
+    assert isinstance(onset.mean_model_, GrandAverageBaseline)
+    blind = Video2EEGGenerator(
+        **dict(TINY, n_epochs=1), expected_eeg="mtrf", condition_on_video=False
+    ).fit(feats, epochs)
+    assert blind.mean_model_ is None
+    with pytest.raises(ValueError, match="expected_eeg.*learned.*mtrf"):
+        Video2EEGGenerator(**TINY, expected_eeg="ridge").fit(feats, epochs)
+
+
+def test_expected_eeg_shape_is_checked(tiny):
+    feats, _, gen = tiny
+    cond = {
+        "video": torch.zeros(2, 10, 4),
+        "video_time": torch.arange(10) / 10.0,
+        "subject": torch.tensor([0, 1]),
+        "expected_eeg": torch.zeros(2, 3, N_TIMES),
+    }
+    with pytest.raises(ValueError, match=r"expected_eeg must have shape \(2, 12"):
+        gen.module_.denoiser.cond(cond)

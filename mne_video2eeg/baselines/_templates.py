@@ -167,6 +167,21 @@ class EmotionTemplateBaseline(BaselineMixin):
         logger.info(f"Fitted {len(self.templates_)} emotion templates")
         return self
 
+    def _to_state(self):
+        keys = list(self.templates_)  # (emotion, subject | None): not file keys
+        return {
+            **super()._to_state(),
+            "template_keys": [list(k) for k in keys],
+            "template_values": np.stack([self.templates_[k] for k in keys]),
+        }
+
+    @classmethod
+    def _from_state(cls, state, info):
+        model = super()._from_state(state, info)
+        keys = [tuple(k) for k in state["template_keys"]]
+        model.templates_ = dict(zip(keys, state["template_values"], strict=True))
+        return model
+
     def _template(self, emotion, subject):
         key = (emotion, subject) if (emotion, subject) in self.templates_ else None
         key = key or (emotion, None)
