@@ -68,8 +68,16 @@ BANDS = ("delta", "theta", "alpha", "beta", "gamma")
 FULL_PARAMS = dict(module__width=48, module__depth=2, batch_size=16)
 QUICK_PARAMS = dict(module__width=8, module__depth=1, batch_size=16)
 # sampler ablations, (sampler, steps), on the same fit and initial noise
-SAMPLERS = [("trigflow", 10), ("dpmsolver", 10), ("dpmsolver", 25), ("ddim", 100)]
-SAMPLER_LABELS = dict(trigflow="TrigFlow PC3", dpmsolver="DPM-Solver++", ddim="DDIM")
+SAMPLERS = [
+    ("trigflow", 10),
+    ("dpmsolver", 10),
+    ("dpmsolver", 25),
+    ("ddim", 100),
+    ("ddpm", 50),
+]
+SAMPLER_LABELS = dict(
+    trigflow="TrigFlow PC3", dpmsolver="DPM-Solver++", ddim="DDIM", ddpm="DDPM"
+)
 ABLATIONS = {
     "no spatial attention": dict(spatial_attention=False),
     "no self-play": dict(self_play=False),
@@ -119,7 +127,14 @@ def _parse(argv):
         help="simulate_video_eeg's setting (its snr=...; 'easy' is the v1 setting)",
     )
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
-    p.add_argument("--ablations", action="store_true")
+    p.add_argument(
+        "--ablations",
+        nargs="*",
+        choices=("samplers", "architecture"),
+        default=None,
+        help="ablation rows: the samplers on the full model's fit and/or one fit "
+        "per architecture change (no value: both)",
+    )
     p.add_argument(
         "--rows",
         nargs="+",
@@ -380,13 +395,17 @@ def run_seed(args, seed, out, curves=None) -> dict[str, dict]:
     full, fit_s = fit(Video2EEGGenerator(**params))
     g, per = _generate(full, X_eval, train_subj, emotions, k, seed)
     add(FULL, g, per, fit_s)
-    if args.ablations:
+    ablations = set() if args.ablations is None else set(args.ablations)
+    if args.ablations == []:
+        ablations = {"samplers", "architecture"}
+    if "samplers" in ablations:
         default = (full.sampler, full.n_inference_steps)
         for sampler, steps in SAMPLERS:  # the same fit and initial noise
             full.set_params(sampler=sampler, n_inference_steps=steps)
             g, per = _generate(full, X_eval, train_subj, emotions, k, seed)
             add(f"{SAMPLER_LABELS[sampler]} {steps} steps (same fit)", g, per)
         full.set_params(sampler=default[0], n_inference_steps=default[1])
+    if "architecture" in ablations:
         for name, change in ABLATIONS.items():
             est, fit_s = fit(Video2EEGGenerator(**{**params, **change}))
             g, per = _generate(est, X_eval, train_subj, emotions, k, seed)

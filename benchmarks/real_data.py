@@ -15,7 +15,9 @@ Rows, per data set:
 - ``real vs real``: the real training clips scored against the real test
   clips like a generator (the ceiling of the realism statistics);
 - ``default generator``: ``Video2EEGGenerator(random_state=seed)`` (cross-spectral
-  Gaussian part), ``per-channel whitening``: ``whiten="spectral"`` (the
+  Gaussian part, the mTRF's prediction as its expected EEG), ``learned
+  mean``: ``expected_eeg="learned"`` (the lag path's map, the previous
+  default), ``per-channel whitening``: ``whiten="spectral"`` (the
   previous default), ``unconditional``: ``condition_on_video=False``;
 - ``Gaussian part alone``: :class:`mne_video2eeg.spectra.CrossSpectralModel`
   fitted on the training clips as they are (per subject; the stimulus-locked
@@ -168,7 +170,7 @@ def _parse(argv):
         "--models",
         nargs="+",
         default=None,
-        choices=["default", "per-channel", "unconditional", "ridge"],
+        choices=["default", "learned", "per-channel", "unconditional", "ridge"],
         help="fit only these model rows (default: all)",
     )
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
@@ -363,6 +365,9 @@ def _models(sfreq, seed, n_epochs, quick, fps, n_subjects, n_videos):
         base.update(QUICK_NET)
     return {
         "default generator": lambda: Video2EEGGenerator(**base),
+        'learned mean (expected_eeg="learned")': lambda: Video2EEGGenerator(
+            expected_eeg="learned", **base
+        ),
         'per-channel whitening (whiten="spectral")': lambda: Video2EEGGenerator(
             whiten="spectral", **base
         ),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import mne
 import numpy as np
+from mne.utils import logger
 
 from ._inputs import UNKNOWN_EMOTION
 from .baselines import GrandAverageBaseline, RidgeEncodingBaseline
@@ -41,9 +42,45 @@ def mean_model_kind(expected_eeg: str, condition_on_video) -> str | None:
     return "onset" if isinstance(condition_on_video, str) else "mtrf"
 
 
+#: Most feature columns of the mTRF design: its ridge solves an eigenproblem
+#: of this size per cross-validation fold (seconds at 4096 on a laptop).
+MAX_MTRF_COLUMNS = 4096
+
+
+def mtrf_settings(n_features: int) -> dict:
+    """Return the mTRF's design settings that keep it under ``MAX_MTRF_COLUMNS``.
+
+    The low-level features (13) keep every expansion and a lag every 20 ms
+    (21 lags, 1911 columns); wide embeddings (CLIP's 768) keep the features
+    alone at fewer lags spanning the same 0-400 ms.
+    """
+    defaults = RidgeEncodingBaseline()
+    n_lags = int(round((defaults.tmax - defaults.tmin) / defaults.lag_step)) + 1
+    n_expanded = 7  # the feature, 2 rectified, 1 compressive, 3 derivative
+    if n_features * n_expanded * n_lags <= MAX_MTRF_COLUMNS:
+        return {}
+    if n_features * n_lags <= MAX_MTRF_COLUMNS:
+        return {"expansions": ()}
+    n_lags = max(2, MAX_MTRF_COLUMNS // n_features)
+    return {
+        "expansions": (),
+        "lag_step": (defaults.tmax - defaults.tmin) / (n_lags - 1),
+    }
+
+
 def fit_mean_model(kind: str, X, epochs: mne.BaseEpochs, *, seed: int):
     """Fit the mean model on the prepared training epochs (no noise model)."""
-    model = _MODELS[kind](noise=None, random_state=seed)
+    settings = mtrf_settings(X.sizes["feature"]) if kind == "mtrf" else {}
+    if settings:
+        logger.info(
+            f"Expected EEG: {X.sizes['feature']} features make the mTRF design "
+            f"wide; using {settings}"
+        )
+    if kind == "mtrf" and epochs.metadata["video"].nunique() < 2:
+        # cross-validation over videos needs two: one video gets one penalty
+        # and its onset response as estimated (the video's mean clip)
+        settings.update(alphas=(1e3,), onset_shrinkages=(1.0,))
+    model = _MODELS[kind](noise=None, random_state=seed, **settings)
     return model.fit(X, epochs)
 
 

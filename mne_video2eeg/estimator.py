@@ -57,16 +57,18 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         Give the network the video features. False (every frame masked) and
         ``"onset"`` (features blanked, frame times kept: it knows a video
         started, not which) are the unconditional baselines.
-    expected_eeg : "learned" | "mtrf"
+    expected_eeg : "mtrf" | "learned"
         Where the expected EEG (the stimulus-locked mean the diffusion adds
-        its residual to, as in CARD) comes from. ``"learned"``: the lag
-        path's map, trained with the network. ``"mtrf"``: a mean model fitted
-        first, at full strength, of what the network may know
-        (:mod:`mne_video2eeg._expected`):
-        :class:`~mne_video2eeg.baselines.RidgeEncodingBaseline` with
-        ``condition_on_video=True``,
+        its residual to, as in CARD) comes from. ``"mtrf"`` (default): a mean
+        model fitted first, at full strength, of what the network may know:
+        :class:`~mne_video2eeg.baselines.RidgeEncodingBaseline` (penalties
+        chosen by cross-validation over videos; fewer expansions and lags for
+        wide features such as CLIP's) with ``condition_on_video=True``,
         :class:`~mne_video2eeg.baselines.GrandAverageBaseline` with
-        ``"onset"``; with ``condition_on_video=False`` the learned map.
+        ``"onset"``, the learned map with False. ``"learned"``: the lag path's
+        map, trained with the network (it fits noise at small training sets;
+        the choice was made on a validation split, ``benchmarks/NOTES.md``
+        section 15).
     n_epochs, batch_size, learning_rate, weight_decay, ema_decay : float | int
         Training length and optimiser settings (AdamW with EMA weights).
     sfreq : float
@@ -134,7 +136,7 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         graphs: tuple[str, ...] = ("electrode", "signal"),
         whiten: str = "cross-spectral",
         condition_on_video: bool = True,
-        expected_eeg: str = "learned",
+        expected_eeg: str = "mtrf",
         n_epochs: int = 100,
         batch_size: int = 16,
         learning_rate: float = 2e-3,
@@ -360,16 +362,16 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
             "video_time": torch.from_numpy(tokens.times),
             "subject": torch.full((len(rep),), subj_idx, dtype=torch.long),
         }
-        if self.mean_model_ is not None:
-            cond["expected_eeg"] = torch.from_numpy(
-                expected.expected_clips(
-                    self.mean_model_,
-                    X,
-                    rep,
-                    [None if subject is None else subj_label] * len(rep),
-                    self.scale_,
-                )
+
+        def batch_cond(rows):  # made per batch: memory stays output + one batch
+            if self.mean_model_ is None:
+                return {}
+            who = [None if subject is None else subj_label] * len(rows)
+            clips = expected.expected_clips(
+                self.mean_model_, X, rep[rows], who, self.scale_
             )
+            return {"expected_eeg": torch.from_numpy(clips)}
+
         x = sample_batched(
             self.module_,
             cond,
@@ -379,6 +381,7 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
             guidance_scale=float(self.guidance_scale),
             seed=_seed_from(self._sample_rng if random_state is None else random_state),
             device=self.device_,
+            batch_cond=batch_cond,
             # flat memory: back to Volts batch by batch, written into one
             # float64 output (peak = output + one batch, any clip count)
             transform=lambda b: invert_channel_scale(

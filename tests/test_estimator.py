@@ -516,3 +516,22 @@ def test_expected_eeg_shape_is_checked(tiny):
     }
     with pytest.raises(ValueError, match=r"expected_eeg must have shape \(2, 12"):
         gen.module_.denoiser.cond(cond)
+
+
+def test_expected_eeg_one_video_and_wide_features(tiny):
+    """One training video (no cross-validation) and CLIP-wide features fit."""
+    from mne_video2eeg._expected import MAX_MTRF_COLUMNS, mtrf_settings
+
+    feats, epochs, _ = tiny
+    one = str(feats["video"].values[0])
+    sel = (epochs.metadata["video"] == one).to_numpy()
+    gen = Video2EEGGenerator(**dict(TINY, n_epochs=1)).fit(
+        feats.sel(video=[one]), epochs[sel]
+    )
+    assert gen.mean_model_.alpha_.tolist() == [1e3] * len(CHANNELS)
+    assert mtrf_settings(13) == {}  # the low-level encoder: the full design
+    for n_features in (64, 768):
+        settings = mtrf_settings(n_features)
+        assert settings["expansions"] == ()
+        n_lags = round(0.4 / settings.get("lag_step", 0.02)) + 1
+        assert n_features * n_lags <= MAX_MTRF_COLUMNS

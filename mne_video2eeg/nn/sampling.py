@@ -202,6 +202,7 @@ def sample_batched(
     seed: int | None = 0,
     device=None,
     transform: Callable | None = None,
+    batch_cond: Callable | None = None,
 ) -> np.ndarray:
     """Generate one clip per row of ``cond`` in batches (flat memory).
 
@@ -232,6 +233,11 @@ def sample_batched(
         before it is stored (e.g. back to Volts in float64); the output takes
         the dtype it returns.  Done per batch so that no full-size
         intermediate copy is ever made.
+    batch_cond : callable | None
+        ``batch_cond(rows)`` (an int array of row indices) returns further
+        condition entries (tensors with ``len(rows)`` rows, e.g.
+        ``"expected_eeg"``) made per batch, so that no entry as large as the
+        output is held beside it.
 
     Returns
     -------
@@ -254,6 +260,9 @@ def sample_batched(
     for start in ProgressBar(range(0, n, batch_size), mesg="Generating"):
         idx = torch.arange(start, min(n, start + batch_size))
         part = index_cond(tensors, idx, device)
+        if batch_cond is not None:
+            extra = batch_cond(idx.numpy())
+            part.update({k: torch.as_tensor(v).to(device) for k, v in extra.items()})
         x = sample(
             model,
             part,
