@@ -52,3 +52,31 @@ def test_quality_benchmark_quick(quality, tmp_path, capsys):
     with xr.open_dataset(tmp_path / "quality_val.nc", engine="h5netcdf") as ds:
         assert ds.attrs["split"] == "val"
     assert (tmp_path / "quality_val.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_quality_rows_params_and_sampler_ablation(quality, tmp_path, monkeypatch):
+    """A choice on the validation split: some rows, other parameters, samplers."""
+    seen = []
+    real_fit = quality.Video2EEGGenerator.fit
+
+    def spy(self, *args, **kwargs):
+        seen.append(self.expected_eeg)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(quality.Video2EEGGenerator, "fit", spy)
+    argv = ["--quick", "--out", str(tmp_path), "--rows", "oracle", "full"]
+    argv += ["--params", "expected_eeg=learned", "--ablations", "samplers"]
+    summary = quality.main(argv)
+    assert list(summary["mean"].index) == [
+        quality.ORACLE,
+        quality.FULL,
+        "DDIM 3 steps (same fit)",
+        "held-out subject (population embedding)",
+    ]
+    assert seen == ["learned"]  # one fit, with the parameter passed
+    targets = pd.read_csv(tmp_path / "quality_val_targets.csv", index_col=0)
+    assert len(targets) >= 5
+    # the true process never repeats a residual: its K samples differ
+    oracle = summary["mean"].loc[quality.ORACLE]
+    assert 0.8 < oracle["disp_min"] and oracle["energy_ratio"] < 1.1
