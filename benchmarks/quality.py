@@ -75,6 +75,9 @@ SAMPLERS = [
     ("ddim", 100),
     ("ddpm", 50),
 ]
+# classifier-free guidance scales on the same fit (0: the residual's
+# unconditional branch; the expected EEG is never dropped)
+GUIDANCE = (0.0, 0.5)
 SAMPLER_LABELS = dict(
     trigflow="TrigFlow PC3", dpmsolver="DPM-Solver++", ddim="DDIM", ddpm="DDPM"
 )
@@ -130,7 +133,7 @@ def _parse(argv):
     p.add_argument(
         "--ablations",
         nargs="*",
-        choices=("samplers", "architecture"),
+        choices=("samplers", "guidance", "architecture"),
         default=None,
         help="ablation rows: the samplers on the full model's fit and/or one fit "
         "per architecture change (no value: both)",
@@ -397,7 +400,7 @@ def run_seed(args, seed, out, curves=None) -> dict[str, dict]:
     add(FULL, g, per, fit_s)
     ablations = set() if args.ablations is None else set(args.ablations)
     if args.ablations == []:
-        ablations = {"samplers", "architecture"}
+        ablations = {"samplers", "guidance", "architecture"}
     if "samplers" in ablations:
         default = (full.sampler, full.n_inference_steps)
         for sampler, steps in SAMPLERS:  # the same fit and initial noise
@@ -405,6 +408,12 @@ def run_seed(args, seed, out, curves=None) -> dict[str, dict]:
             g, per = _generate(full, X_eval, train_subj, emotions, k, seed)
             add(f"{SAMPLER_LABELS[sampler]} {steps} steps (same fit)", g, per)
         full.set_params(sampler=default[0], n_inference_steps=default[1])
+    if "guidance" in ablations:
+        for scale in GUIDANCE:  # the same fit and initial noise
+            full.set_params(guidance_scale=scale)
+            g, per = _generate(full, X_eval, train_subj, emotions, k, seed)
+            add(f"guidance {scale:g} (same fit)", g, per)
+        full.set_params(guidance_scale=1.0)
     if "architecture" in ablations:
         for name, change in ABLATIONS.items():
             est, fit_s = fit(Video2EEGGenerator(**{**params, **change}))

@@ -77,8 +77,9 @@ class RoutedParamsMixin(BaseEstimator):
     def _check_params(self, module_params: dict) -> dict:
         for name in ("n_inference_steps", "n_epochs", "batch_size"):
             _check_positive(getattr(self, name), name, integer=True)
-        for name in ("guidance_scale", "learning_rate", "sfreq"):
+        for name in ("learning_rate", "sfreq"):
             _check_positive(getattr(self, name), name)
+        _check_positive(self.guidance_scale, "guidance_scale", strict=False)
         from .nn import SAMPLERS
 
         _check_option("sampler", self.sampler, SAMPLERS)

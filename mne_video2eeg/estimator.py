@@ -41,7 +41,9 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         (v-prediction only), or diffusers' DPM-Solver++ (2M), DDIM (eta=0) or
         ancestral DDPM.
     guidance_scale : float
-        Classifier-free guidance scale; 1 = plain conditional sampling.
+        Classifier-free guidance scale; 1 = plain conditional sampling, 0 =
+        the unconditional branch (the video and subject dropped from the
+        network; the expected EEG, never dropped, still follows the video).
     spatial_attention, self_play, graph_da : bool
         The paper's ablation switches of the SPGN parts.
     graphs : tuple of str
