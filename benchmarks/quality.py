@@ -32,7 +32,7 @@ one classifier (log band power + logistic regression,
 Usage::
 
     python benchmarks/quality.py [--quick] [--seeds 0 1 2] [--split val|test]
-        [--n-clips 60] [--n-subjects 3] [--n-epochs 60] [--n-samples 32]
+        [--n-clips 60] [--n-subjects 3] [--n-epochs 150] [--n-samples 32]
         [--simulator default|easy] [--ablations] [--out DIR]
 """
 
@@ -122,7 +122,12 @@ def _parse(argv):
     p.add_argument("--split", choices=("val", "test"), default="val")
     p.add_argument("--n-clips", type=int, default=None, help="default 60 (quick 18)")
     p.add_argument("--n-subjects", type=int, default=None, help="default 3 (quick 2)")
-    p.add_argument("--n-epochs", type=int, default=None, help="default 60 (quick 2)")
+    p.add_argument(
+        "--n-epochs",
+        type=int,
+        default=None,
+        help="default 150, chosen on --split val (quick 2)",
+    )
     p.add_argument("--n-samples", type=int, default=None, help="K, default 32 (4)")
     p.add_argument(
         "--simulator",
@@ -155,7 +160,7 @@ def _parse(argv):
     )
     args = p.parse_args(argv)
     quick = dict(n_clips=18, n_subjects=2, n_epochs=2, n_samples=4, seeds=[0])
-    full = dict(n_clips=60, n_subjects=3, n_epochs=60, n_samples=32, seeds=[0, 1, 2])
+    full = dict(n_clips=60, n_subjects=3, n_epochs=150, n_samples=32, seeds=[0, 1, 2])
     for k, v in (quick if args.quick else full).items():
         if getattr(args, k) is None:
             setattr(args, k, v)
