@@ -15,7 +15,9 @@ as ``cond["expected_eeg"]`` (:mod:`.nn.conditioning`).  The training clips get
 the in-sample prediction: its penalties were chosen by cross-validation
 over videos, and its effective degrees of freedom are a small fraction of the
 samples, so the residual it leaves on training clips has the variance of the
-one it leaves on new videos (``benchmarks/NOTES.md``, section 15).
+one it leaves on new videos (within 0.1-0.6 % of the noise variance on the
+simulator; ``benchmarks/NOTES.md``, section 15), and out-of-fold fitting
+would buy nothing.
 """
 
 from __future__ import annotations
