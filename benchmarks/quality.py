@@ -100,6 +100,7 @@ METRICS = [
 ]
 ORACLE = "true process (truth + own noise)"
 ROW_GROUPS = ("oracle", "baselines", "unconditional", "full")
+ABLATION_GROUPS = ("samplers", "guidance", "architecture")
 FULL = "full model"
 HEADLINE = [
     "energy_ratio",
@@ -138,10 +139,10 @@ def _parse(argv):
     p.add_argument(
         "--ablations",
         nargs="*",
-        choices=("samplers", "guidance", "architecture"),
+        choices=ABLATION_GROUPS,
         default=None,
-        help="ablation rows: the samplers on the full model's fit and/or one fit "
-        "per architecture change (no value: both)",
+        help="ablation rows: samplers and guidance scales on the full model's fit, "
+        "one fit per architecture change (no value: all three)",
     )
     p.add_argument(
         "--rows",
@@ -403,22 +404,24 @@ def run_seed(args, seed, out, curves=None) -> dict[str, dict]:
     full, fit_s = fit(Video2EEGGenerator(**params))
     g, per = _generate(full, X_eval, train_subj, emotions, k, seed)
     add(FULL, g, per, fit_s)
-    ablations = set() if args.ablations is None else set(args.ablations)
-    if args.ablations == []:
-        ablations = {"samplers", "guidance", "architecture"}
-    if "samplers" in ablations:
-        default = (full.sampler, full.n_inference_steps)
-        for sampler, steps in SAMPLERS:  # the same fit and initial noise
-            full.set_params(sampler=sampler, n_inference_steps=steps)
-            g, per = _generate(full, X_eval, train_subj, emotions, k, seed)
-            add(f"{SAMPLER_LABELS[sampler]} {steps} steps (same fit)", g, per)
-        full.set_params(sampler=default[0], n_inference_steps=default[1])
-    if "guidance" in ablations:
-        for scale in GUIDANCE:  # the same fit and initial noise
-            full.set_params(guidance_scale=scale)
-            g, per = _generate(full, X_eval, train_subj, emotions, k, seed)
-            add(f"guidance {scale:g} (same fit)", g, per)
-        full.set_params(guidance_scale=1.0)
+    # --ablations without a value: every group
+    ablations = set(ABLATION_GROUPS if args.ablations == [] else args.ablations or ())
+
+    def same_fit(label, **change):  # the same fit and initial noise
+        before = {name: full.get_params()[name] for name in change}
+        full.set_params(**change)
+        g, per = _generate(full, X_eval, train_subj, emotions, k, seed)
+        add(label, g, per)
+        full.set_params(**before)
+
+    for sampler, steps in SAMPLERS if "samplers" in ablations else ():
+        same_fit(
+            f"{SAMPLER_LABELS[sampler]} {steps} steps (same fit)",
+            sampler=sampler,
+            n_inference_steps=steps,
+        )
+    for scale in GUIDANCE if "guidance" in ablations else ():
+        same_fit(f"guidance {scale:g} (same fit)", guidance_scale=scale)
     if "architecture" in ablations:
         for name, change in ABLATIONS.items():
             est, fit_s = fit(Video2EEGGenerator(**{**params, **change}))

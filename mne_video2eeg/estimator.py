@@ -366,8 +366,6 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
         }
 
         def batch_cond(rows):  # made per batch: memory stays output + one batch
-            if self.mean_model_ is None:
-                return {}
             who = [None if subject is None else subj_label] * len(rows)
             clips = expected.expected_clips(
                 self.mean_model_, X, rep[rows], who, self.scale_
@@ -383,7 +381,7 @@ class Video2EEGGenerator(RoutedParamsMixin, FittedStateMixin):
             guidance_scale=float(self.guidance_scale),
             seed=_seed_from(self._sample_rng if random_state is None else random_state),
             device=self.device_,
-            batch_cond=batch_cond,
+            batch_cond=None if self.mean_model_ is None else batch_cond,
             # flat memory: back to Volts batch by batch, written into one
             # float64 output (peak = output + one batch, any clip count)
             transform=lambda b: invert_channel_scale(
